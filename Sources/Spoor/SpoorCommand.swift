@@ -1,0 +1,4 @@
+@main
+struct SpoorMain {
+    static func main() {}
+}

@@ -1,0 +1,210 @@
+/// A typed tag value, as in Jaeger's model (`ValueType`).
+public enum AttributeValue: Hashable, Sendable {
+    case string(String)
+    case bool(Bool)
+    case int64(Int64)
+    case float64(Double)
+    case binary([UInt8])
+
+    /// The value compared by tag search: `true`, `200`, `1.5`, text as is, binary as lowercase hex.
+    public var searchString: String {
+        switch self {
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .int64(let i): return String(i)
+        case .float64(let d): return FloatFormat.shortest(d)
+        case .binary(let bytes): return Hex.encode(bytes)
+        }
+    }
+}
+
+/// Shortest round-trip rendering of doubles, shared by search and JSON.
+public enum FloatFormat {
+    /// `72.5` → "72.5", `3.0` → "3", NaN → "NaN", infinities → "Infinity"/"-Infinity".
+    public static func shortest(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return "\(d)"
+    }
+}
+
+/// A key with a typed value (span tag, process tag or log field).
+public struct Attribute: Hashable, Sendable {
+    public var key: String
+    public var value: AttributeValue
+
+    /// Creates an attribute.
+    public init(key: String, value: AttributeValue) {
+        self.key = key
+        self.value = value
+    }
+
+    /// Shorthand for a string attribute.
+    public static func string(_ key: String, _ value: String) -> Attribute { .init(key: key, value: .string(value)) }
+    /// Shorthand for a bool attribute.
+    public static func bool(_ key: String, _ value: Bool) -> Attribute { .init(key: key, value: .bool(value)) }
+    /// Shorthand for an int64 attribute.
+    public static func int64(_ key: String, _ value: Int64) -> Attribute { .init(key: key, value: .int64(value)) }
+    /// Shorthand for a float64 attribute.
+    public static func float64(_ key: String, _ value: Double) -> Attribute { .init(key: key, value: .float64(value)) }
+}
+
+/// The emitting service and its tags.
+public struct Process: Hashable, Sendable {
+    public var serviceName: String
+    public var tags: [Attribute]
+
+    /// Creates a process.
+    public init(serviceName: String, tags: [Attribute] = []) {
+        self.serviceName = serviceName
+        self.tags = tags
+    }
+}
+
+/// Jaeger reference types.
+public enum SpanRefType: UInt8, Hashable, Sendable {
+    case childOf = 0
+    case followsFrom = 1
+}
+
+/// A reference from a span to another span (parent or link).
+public struct SpanReference: Hashable, Sendable {
+    public var refType: SpanRefType
+    public var traceID: TraceID
+    public var spanID: SpanID
+
+    /// Creates a reference.
+    public init(refType: SpanRefType, traceID: TraceID, spanID: SpanID) {
+        self.refType = refType
+        self.traceID = traceID
+        self.spanID = spanID
+    }
+}
+
+/// A timestamped set of fields (Jaeger log, OTLP event).
+public struct SpanLog: Hashable, Sendable {
+    public var timestampUnixNanos: UInt64
+    public var fields: [Attribute]
+
+    /// Creates a log.
+    public init(timestampUnixNanos: UInt64, fields: [Attribute]) {
+        self.timestampUnixNanos = timestampUnixNanos
+        self.fields = fields
+    }
+}
+
+/// Span kinds as Jaeger names them in the `span.kind` tag; `unspecified` has no tag.
+public enum SpanKind: UInt8, Hashable, Sendable, CaseIterable {
+    case unspecified = 0
+    case internalKind = 1
+    case server = 2
+    case client = 3
+    case producer = 4
+    case consumer = 5
+
+    /// The lowercase tag value (`""` for unspecified).
+    public var name: String {
+        switch self {
+        case .unspecified: return ""
+        case .internalKind: return "internal"
+        case .server: return "server"
+        case .client: return "client"
+        case .producer: return "producer"
+        case .consumer: return "consumer"
+        }
+    }
+
+    /// Parses a tag value (case-insensitive); unknown text is nil.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "": self = .unspecified
+        case "internal": self = .internalKind
+        case "server": self = .server
+        case "client": self = .client
+        case "producer": self = .producer
+        case "consumer": self = .consumer
+        default: return nil
+        }
+    }
+}
+
+/// One span in Jaeger's model, with nanosecond times.
+public struct Span: Hashable, Sendable {
+    public var traceID: TraceID
+    public var spanID: SpanID
+    public var operationName: String
+    /// Parent first (CHILD_OF), then other references in order.
+    public var references: [SpanReference]
+    /// Jaeger flags: 1 sampled, 2 debug.
+    public var flags: UInt32
+    public var startTimeUnixNanos: UInt64
+    public var durationNanos: UInt64
+    public var tags: [Attribute]
+    public var logs: [SpanLog]
+    public var process: Process
+    public var warnings: [String]
+
+    /// Creates a span.
+    public init(
+        traceID: TraceID, spanID: SpanID, operationName: String, references: [SpanReference] = [],
+        flags: UInt32 = 0, startTimeUnixNanos: UInt64, durationNanos: UInt64, tags: [Attribute] = [],
+        logs: [SpanLog] = [], process: Process, warnings: [String] = []
+    ) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.operationName = operationName
+        self.references = references
+        self.flags = flags
+        self.startTimeUnixNanos = startTimeUnixNanos
+        self.durationNanos = durationNanos
+        self.tags = tags
+        self.logs = logs
+        self.process = process
+        self.warnings = warnings
+    }
+
+    /// End time (start + duration), saturating.
+    public var endTimeUnixNanos: UInt64 {
+        let (sum, overflow) = startTimeUnixNanos.addingReportingOverflow(durationNanos)
+        return overflow ? UInt64.max : sum
+    }
+
+    /// The parent: first same-trace CHILD_OF reference, else first same-trace FOLLOWS_FROM.
+    public var parentSpanID: SpanID? {
+        if let ref = references.first(where: { $0.refType == .childOf && $0.traceID == traceID }) {
+            return ref.spanID
+        }
+        return references.first(where: { $0.refType == .followsFrom && $0.traceID == traceID })?.spanID
+    }
+
+    /// Kind from the `span.kind` tag.
+    public var kind: SpanKind {
+        for tag in tags where tag.key == "span.kind" {
+            if case .string(let s) = tag.value { return SpanKind(name: s) ?? .unspecified }
+        }
+        return .unspecified
+    }
+
+    /// True when the span carries `error=true` (bool, or the string "true").
+    public var isError: Bool {
+        for tag in tags where tag.key == "error" {
+            switch tag.value {
+            case .bool(let b): if b { return true }
+            case .string(let s): if s.lowercased() == "true" { return true }
+            default: break
+            }
+        }
+        return false
+    }
+}
+
+/// Names the collector gives to spans without a usable service, as Jaeger does.
+public enum ServiceNames {
+    /// OTLP resource without attributes.
+    public static let otlpNoServiceName = "OTLPResourceNoServiceName"
+    /// Empty service name after conversion.
+    public static let emptyServiceName = "empty-service-name"
+    /// Batch without a process.
+    public static let nullProcess = "null-process-and-service-name"
+}
