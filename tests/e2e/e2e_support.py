@@ -20,12 +20,14 @@ import shape  # noqa: E402
 
 
 def _resolve(path_str):
+    """Absolute path, relative ones against the cwd, else the repo root. Symlinks are kept:
+    a venv's bin/python must not be resolved to the base interpreter."""
     p = Path(path_str)
     if p.is_absolute():
         return p
     if (Path.cwd() / p).exists():
-        return (Path.cwd() / p).resolve()
-    return (REPO_ROOT / p).resolve()
+        return Path.cwd() / p
+    return REPO_ROOT / p
 
 
 SPOOR_BIN = _resolve(os.environ.get("SPOOR_BIN", ".build/debug/spoor"))

@@ -16,7 +16,8 @@ def _ids(traces):
 
 
 def _assert_no_problems(problems):
-    assert not problems, "\n".join(problems)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 # --- the trace comes back whole ------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 import e2e_support as e2e
 from e2e_support import shape
 
@@ -36,7 +38,8 @@ def _check_complete(server, runs):
         found = {tr["traceID"] for tr in server.search(service=run["service"])}
         if found != e2e.all_expected_ids(run):
             problems.append(f"{run['kind']}: search by service found {sorted(found)}, want {sorted(e2e.all_expected_ids(run))}")
-    assert not problems, "\n".join(problems)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 def test_sigterm_restart_keeps_everything(tmp_path):
