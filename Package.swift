@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "Spoor",
             dependencies: [
-                "SpoorServer", "SpoorStorage", "SpoorModel",
+                "SpoorServer", "SpoorStorage", "SpoorQuery", "SpoorModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

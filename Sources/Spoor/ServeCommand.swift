@@ -1,0 +1,165 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import SpoorQuery
+import SpoorServer
+import SpoorStorage
+
+/// `spoor serve`: storage, ingest, retention, then every listener, in one ServiceGroup.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the collectors, the store and the query API.",
+        discussion: """
+            Served now: UDP 6831 (Thrift compact) and 6832 (Thrift binary), HTTP 14268 (Thrift), OTLP gRPC 4317 and \
+            HTTP 4318, query HTTP 16686, admin 14269. Not built yet (their flags are accepted and ignored): \
+            Jaeger gRPC 14250, Zipkin 9411, sampling 5778, query gRPC 16685.
+            """
+    )
+
+    @Option(name: .customLong("data-dir"), help: "Directory of the embedded RocksDB store.")
+    var dataDir = "./data"
+
+    @Option(name: .customLong("retention"), help: "Keep spans this long (Go duration, e.g. 72h, 30m).")
+    var retention = "72h"
+
+    @Option(name: .customLong("storage.sync-writes"), help: "fsync every acknowledged write (survives power loss).")
+    var syncWrites = false
+
+    @Option(name: .customLong("processor.jaeger-compact.server-host-port"), help: "UDP Thrift compact agent port.")
+    var compactHostPort = ":6831"
+
+    @Option(name: .customLong("processor.jaeger-binary.server-host-port"), help: "UDP Thrift binary agent port.")
+    var binaryHostPort = ":6832"
+
+    @Option(name: .customLong("collector.http-server.host-port"), help: "HTTP Thrift collector (POST /api/traces).")
+    var collectorHTTPHostPort = ":14268"
+
+    @Option(name: .customLong("collector.grpc-server.host-port"), help: "Jaeger gRPC collector (not built yet).")
+    var collectorGRPCHostPort = ":14250"
+
+    @Option(name: .customLong("collector.otlp.grpc.host-port"), help: "OTLP gRPC receiver.")
+    var otlpGRPCHostPort = ":4317"
+
+    @Option(name: .customLong("collector.otlp.http.host-port"), help: "OTLP HTTP receiver (POST /v1/traces).")
+    var otlpHTTPHostPort = ":4318"
+
+    @Option(name: .customLong("collector.zipkin.host-port"), help: "Zipkin receiver (not built yet).")
+    var zipkinHostPort = ":9411"
+
+    @Option(name: .customLong("http-server.host-port"), help: "Remote sampling HTTP (not built yet).")
+    var samplingHostPort = ":5778"
+
+    @Option(name: .customLong("query.http-server.host-port"), help: "Query HTTP API and UI.")
+    var queryHTTPHostPort = ":16686"
+
+    @Option(name: .customLong("query.grpc-server.host-port"), help: "Query gRPC API (not built yet).")
+    var queryGRPCHostPort = ":16685"
+
+    @Option(name: .customLong("admin.http.host-port"), help: "Admin: health on / and Prometheus /metrics.")
+    var adminHostPort = ":14269"
+
+    @Option(name: .customLong("collector.queue-size"), help: "Spans waiting to be written before ingest is refused (503 / RESOURCE_EXHAUSTED / UDP drop).")
+    var queueSize = 100_000
+
+    @Option(name: .customLong("collector.queue-size-memory"), help: "MiB of encoded spans waiting to be written before ingest is refused.")
+    var queueSizeMemoryMiB = 256
+
+    @Option(name: .customLong("collector.max-request-bytes"), help: "Largest HTTP body or gRPC message accepted.")
+    var maxRequestBytes = 16 << 20
+
+    @Option(name: .customLong("log-level"), help: "debug, info, warn or error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        var problems: [String] = []
+        if (try? GoDuration.parse(retention)) == nil { problems.append("--retention: invalid duration \"\(retention)\"") }
+        for (flag, value) in hostPorts where HostPort(value) == nil {
+            problems.append("--\(flag): invalid host:port \"\(value)\"")
+        }
+        if queueSize <= 0 { problems.append("--collector.queue-size must be positive") }
+        if queueSizeMemoryMiB <= 0 { problems.append("--collector.queue-size-memory must be positive") }
+        if maxRequestBytes <= 0 { problems.append("--collector.max-request-bytes must be positive") }
+        if Logger.Level(flag: logLevel) == nil { problems.append("--log-level: unknown level \"\(logLevel)\"") }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
+    }
+
+    private var hostPorts: [(String, String)] {
+        [
+            ("processor.jaeger-compact.server-host-port", compactHostPort),
+            ("processor.jaeger-binary.server-host-port", binaryHostPort),
+            ("collector.http-server.host-port", collectorHTTPHostPort),
+            ("collector.otlp.grpc.host-port", otlpGRPCHostPort),
+            ("collector.otlp.http.host-port", otlpHTTPHostPort),
+            ("query.http-server.host-port", queryHTTPHostPort),
+            ("admin.http.host-port", adminHostPort),
+        ]
+    }
+
+    func run() async throws {
+        let level = Logger.Level(flag: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "spoor")
+
+        var storeConfig = StoreConfiguration()
+        storeConfig.retentionNanos = try GoDuration.parse(retention)
+        storeConfig.syncWrites = syncWrites
+        try createDirectory(dataDir)
+        let store = try SpanStore(path: dataDir, configuration: storeConfig, logger: logger)
+        defer { store.close() }
+
+        let server = SpoorServerConfiguration(
+            compactUDP: HostPort(compactHostPort), binaryUDP: HostPort(binaryHostPort),
+            thriftHTTP: HostPort(collectorHTTPHostPort), otlpGRPC: HostPort(otlpGRPCHostPort),
+            otlpHTTP: HostPort(otlpHTTPHostPort), queryHTTP: HostPort(queryHTTPHostPort), admin: HostPort(adminHostPort),
+            queueSpans: queueSize, queueBytes: queueSizeMemoryMiB << 20, maxRequestBytes: maxRequestBytes)
+        let services = SpoorServices.make(store: store, configuration: server, logger: logger) { registry.emitToBuffer() }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.info("Stopped")
+    }
+
+    private func createDirectory(_ path: String) throws {
+        var isDirectory = false
+        if directoryExists(path, &isDirectory), isDirectory { return }
+        if mkdir(path, 0o755) != 0, errno != EEXIST {
+            throw ValidationError("cannot create data directory \(path)")
+        }
+    }
+
+    private func directoryExists(_ path: String, _ isDirectory: inout Bool) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        return true
+    }
+}
+
+extension Logger.Level {
+    init?(flag: String) {
+        switch flag.lowercased() {
+        case "trace": self = .trace
+        case "debug": self = .debug
+        case "info": self = .info
+        case "warn", "warning": self = .warning
+        case "error": self = .error
+        case "fatal", "critical": self = .critical
+        default: return nil
+        }
+    }
+}

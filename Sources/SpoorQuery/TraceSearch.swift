@@ -1,0 +1,101 @@
+import SpoorModel
+import SpoorStorage
+
+/// Answers trace queries from the store's indexes: plans index scans, intersects their candidate trace ids, then
+/// verifies each candidate on its spans (one span must satisfy every predicate, spec/query-api.md §6.1).
+package struct TraceSearch: Sendable {
+    private let store: SpanStore
+    /// Most candidate traces one index scan may contribute before the scan stops.
+    private let maxCandidatesPerScan: Int
+
+    /// Creates a search over `store`.
+    package init(store: SpanStore, maxCandidatesPerScan: Int = 200_000) {
+        self.store = store
+        self.maxCandidatesPerScan = maxCandidatesPerScan
+    }
+
+    /// The spans of one trace, or nil when no live bucket holds it.
+    package func trace(tenant: String, id: TraceID) throws(StorageError) -> [Span]? {
+        let spans = try store.trace(tenant: tenant, traceID: id)
+        return spans.isEmpty ? nil : spans
+    }
+
+    /// Services of the tenant, sorted.
+    package func services(tenant: String) -> [String] { store.services(tenant: tenant) }
+
+    /// Operations of a service, optionally of one kind, sorted by name.
+    package func operations(tenant: String, service: String, kind: SpanKind? = nil) -> [OperationKey] {
+        store.operations(tenant: tenant, service: service).filter { kind == nil || $0.kind == kind }
+    }
+
+    /// At most `query.limit` matching traces, newest first, each complete.
+    package func find(tenant: String, query: TraceQuery) throws(StorageError) -> [[Span]] {
+        let limit = query.limit > 0 ? query.limit : TraceQuery.defaultLimit
+        let services = query.serviceName.map { [$0] } ?? store.services(tenant: tenant)
+        var candidates: [TraceID: UInt64] = [:]
+        for service in services {
+            for (id, start) in try candidatesFor(service: service, tenant: tenant, query: query) {
+                candidates[id] = max(candidates[id] ?? 0, start)
+            }
+        }
+        let ordered = candidates.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }
+        var results: [[Span]] = []
+        for (id, _) in ordered {
+            guard results.count < limit else { break }
+            let spans = try store.trace(tenant: tenant, traceID: id)
+            if spans.contains(where: { SpanPredicate.matches($0, query) }) { results.append(spans) }
+        }
+        return results
+    }
+
+    /// Candidate traces of one service: the intersection of every applicable index scan.
+    private func candidatesFor(service: String, tenant: String, query: TraceQuery) throws(StorageError) -> [TraceID: UInt64] {
+        var scans: [IndexScan] = query.tags.map { .tag(service: service, key: $0.key, value: $0.value) }
+        if let operation = query.operationName { scans.append(.operation(service: service, operation: operation)) }
+        if query.durationMinNanos != nil || query.durationMaxNanos != nil {
+            scans.append(
+                .duration(service: service, minNanos: query.durationMinNanos ?? 0, maxNanos: query.durationMaxNanos ?? .max))
+        }
+        if scans.isEmpty { scans.append(.service(service)) }
+
+        var result: [TraceID: UInt64]? = nil
+        for scan in scans {
+            var found: [TraceID: UInt64] = [:]
+            let cap = maxCandidatesPerScan
+            try store.scan(
+                tenant: tenant, index: scan, startMin: query.startTimeMinUnixNanos, startMax: query.startTimeMaxUnixNanos
+            ) { id, start in
+                if result == nil || result?[id] != nil {
+                    found[id] = max(found[id] ?? 0, start)
+                }
+                return found.count < cap
+            }
+            result = found
+            if found.isEmpty { return [:] }
+        }
+        return result ?? [:]
+    }
+}
+
+/// The single-span predicate of a search.
+package enum SpanPredicate {
+    /// True when `span` satisfies every filter of `query` on its own.
+    package static func matches(_ span: Span, _ query: TraceQuery) -> Bool {
+        if let service = query.serviceName, span.process.serviceName != service { return false }
+        if let operation = query.operationName, span.operationName != operation { return false }
+        if span.startTimeUnixNanos < query.startTimeMinUnixNanos || span.startTimeUnixNanos > query.startTimeMaxUnixNanos {
+            return false
+        }
+        if let min = query.durationMinNanos, span.durationNanos < min { return false }
+        if let max = query.durationMaxNanos, span.durationNanos > max { return false }
+        for filter in query.tags where !hasTag(span, filter) { return false }
+        return true
+    }
+
+    private static func hasTag(_ span: Span, _ filter: TagFilter) -> Bool {
+        func match(_ attributes: [Attribute]) -> Bool {
+            attributes.contains { $0.key == filter.key && $0.value.searchString == filter.value }
+        }
+        return match(span.tags) || match(span.process.tags) || span.logs.contains { match($0.fields) }
+    }
+}

@@ -1,0 +1,173 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import SpoorModel
+import SpoorQuery
+import SpoorStorage
+
+/// Jaeger's v1 JSON query API on 16686 (spec/query-api.md §3).
+package enum QueryRoutes {
+    /// Adds every route; storage reads run on `pool`, never on an event loop.
+    package static func add(
+        to router: Router<BasicRequestContext>, search: TraceSearch, pool: NIOThreadPool, tenant: String, logger: Logger
+    ) {
+        router.get("/api/services") { request, _ -> Response in
+            let items = HTTPSupport.queryItems(request.uri.query)
+            let services = try await pool.runIfActive { search.services(tenant: tenant) }
+            return json(.ok, UIJSON.stringList(services, pretty: pretty(items)))
+        }
+        router.get("/api/services/:service/operations") { request, context -> Response in
+            let items = HTTPSupport.queryItems(request.uri.query)
+            let service = HTTPSupport.decode(Substring(context.parameters.get("service") ?? ""))
+            let names = try await pool.runIfActive {
+                var seen = Set<String>()
+                return search.operations(tenant: tenant, service: service).map(\.name).filter { seen.insert($0).inserted }
+            }
+            return json(.ok, UIJSON.stringList(names, pretty: pretty(items)))
+        }
+        router.get("/api/operations") { request, _ -> Response in
+            let items = HTTPSupport.queryItems(request.uri.query)
+            let isPretty = pretty(items)
+            guard let service = value("service", items) else {
+                return json(.badRequest, UIJSON.error(code: 400, message: "parameter 'service' is required", pretty: isPretty))
+            }
+            var kind: SpanKind? = nil
+            if let kindText = value("spanKind", items) {
+                guard let parsed = SpanKind(name: kindText), parsed != .unspecified else {
+                    return json(.badRequest, UIJSON.error(code: 400, message: "unsupported span kind: '\(kindText)'", pretty: isPretty))
+                }
+                kind = parsed
+            }
+            let wanted = kind
+            let operations = try await pool.runIfActive { search.operations(tenant: tenant, service: service, kind: wanted) }
+            return json(.ok, UIJSON.operations(operations.map { (name: $0.name, spanKind: $0.kind.name) }, pretty: isPretty))
+        }
+        router.get("/api/traces") { request, _ -> Response in
+            let items = HTTPSupport.queryItems(request.uri.query)
+            let isPretty = pretty(items)
+            let parsed: V1SearchRequest
+            do throws(QueryParameterError) {
+                parsed = try V1SearchRequest.parseV1Search(items, now: Clock.unixNanos())
+            } catch {
+                return json(.badRequest, UIJSON.error(code: 400, message: error.message, pretty: isPretty))
+            }
+            do {
+                switch parsed {
+                case .search(let query, _):
+                    let traces = try await pool.runIfActive { try search.find(tenant: tenant, query: query) }
+                    return json(.ok, UIJSON.traces(traces, pretty: isPretty))
+                case .multiGet(let ids, _):
+                    let (found, missing) = try await pool.runIfActive { () throws -> ([[Span]], [TraceID]) in
+                        var found: [[Span]] = []
+                        var missing: [TraceID] = []
+                        for id in ids {
+                            if let spans = try search.trace(tenant: tenant, id: id) { found.append(spans) } else { missing.append(id) }
+                        }
+                        return (found, missing)
+                    }
+                    return json(.ok, UIJSON.traces(found, notFound: missing, pretty: isPretty))
+                }
+            } catch {
+                logger.error("Search failed", metadata: ["error": "\(error)"])
+                return json(.internalServerError, UIJSON.error(code: 500, message: "\(error)", pretty: isPretty))
+            }
+        }
+        router.get("/api/traces/:traceID") { request, context -> Response in
+            let items = HTTPSupport.queryItems(request.uri.query)
+            let isPretty = pretty(items)
+            let idText = HTTPSupport.decode(Substring(context.parameters.get("traceID") ?? ""))
+            let id: TraceID
+            do throws(QueryParameterError) {
+                id = try TraceIDParam.parse(idText)
+            } catch {
+                return json(.badRequest, UIJSON.error(code: 400, message: error.message, pretty: isPretty))
+            }
+            do {
+                guard let spans = try await pool.runIfActive({ try search.trace(tenant: tenant, id: id) }) else {
+                    return json(.notFound, UIJSON.error(code: 404, message: "trace not found", pretty: isPretty))
+                }
+                return json(.ok, UIJSON.traces([spans], pretty: isPretty))
+            } catch {
+                logger.error("Trace lookup failed", metadata: ["error": "\(error)"])
+                return json(.internalServerError, UIJSON.error(code: 500, message: "\(error)", pretty: isPretty))
+            }
+        }
+        // Unknown API paths are 404, never the UI's index.html.
+        router.get("/api/**") { _, _ -> Response in HTTPSupport.text(.notFound, "404 page not found") }
+        router.get("/") { _, _ -> Response in
+            HTTPSupport.response(.ok, contentType: "text/html; charset=utf-8", bytes: Array(landingPage.utf8))
+        }
+    }
+
+    private static func value(_ name: String, _ items: [(name: String, value: String)]) -> String? {
+        guard let item = items.first(where: { $0.name == name }), !item.value.isEmpty else { return nil }
+        return item.value
+    }
+
+    private static func pretty(_ items: [(name: String, value: String)]) -> Bool {
+        guard let item = items.first(where: { $0.name == "prettyPrint" }) else { return false }
+        return item.value != "false"
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
+        HTTPSupport.response(status, contentType: "application/json", bytes: bytes)
+    }
+
+    static let landingPage = """
+        <!doctype html><html><head><meta charset="utf-8"><title>Spoor</title></head><body>
+        <h1>Spoor</h1><p>Jaeger-compatible tracing backend. No UI build is configured.</p>
+        <p>JSON API: <code>/api/services</code>, <code>/api/services/{service}/operations</code>,
+        <code>/api/operations?service=</code>, <code>/api/traces?service=…</code>, <code>/api/traces/{traceID}</code>.</p>
+        </body></html>
+        """
+}
+
+/// Health and Prometheus metrics on the admin port (14269).
+package enum AdminRoutes {
+    /// Adds `/` (health JSON: 200 serving, 503 otherwise) and `/metrics`.
+    package static func add(to router: Router<BasicRequestContext>, readiness: Readiness, metrics: @escaping @Sendable () -> [UInt8]) {
+        router.get("/") { _, _ -> Response in
+            let now = Clock.unixSeconds()
+            let since = readiness.upSince
+            let upSince = since.map { rfc3339($0) } ?? "0001-01-01T00:00:00Z"
+            let uptime = since.map { String(format3(now - $0)) + "s" } ?? "0s"
+            if readiness.isServing {
+                let body = "{\"status\":\"Server available\",\"upSince\":\"\(upSince)\",\"uptime\":\"\(uptime)\"}"
+                return HTTPSupport.response(.ok, contentType: "application/json", bytes: Array(body.utf8))
+            }
+            let body = "{\"status\":\"Server not available\",\"upSince\":\"\(upSince)\",\"uptime\":\"\(uptime)\"}"
+            return HTTPSupport.response(.serviceUnavailable, contentType: "application/json", bytes: Array(body.utf8))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            HTTPSupport.response(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: metrics())
+        }
+    }
+
+    private static func format3(_ seconds: Double) -> String {
+        let millis = Int64((seconds * 1000).rounded())
+        let whole = millis / 1000
+        let frac = millis % 1000
+        return "\(whole).\(String(repeating: "0", count: 3 - String(frac).count))\(frac)"
+    }
+
+    /// RFC 3339 UTC with second precision.
+    static func rfc3339(_ unixSeconds: Double) -> String {
+        let secs = Int64(unixSeconds)
+        let days = secs / 86_400
+        let rem = secs % 86_400
+        // Civil-from-days (proleptic Gregorian).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+    }
+}

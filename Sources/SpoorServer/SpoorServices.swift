@@ -1,0 +1,145 @@
+import Hummingbird
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import SpoorQuery
+import SpoorStorage
+import SpoorWire
+
+/// A `host:port` listen address (`:6831` binds every interface).
+package struct HostPort: Sendable, Equatable {
+    package var host: String
+    package var port: Int
+
+    /// Parses `:PORT`, `HOST:PORT` or `[V6]:PORT`.
+    package init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = host.isEmpty ? "0.0.0.0" : host
+        self.port = port
+    }
+}
+
+/// Every listen address and limit of the server.
+package struct SpoorServerConfiguration: Sendable {
+    package var compactUDP: HostPort?
+    package var binaryUDP: HostPort?
+    package var thriftHTTP: HostPort?
+    package var otlpGRPC: HostPort?
+    package var otlpHTTP: HostPort?
+    package var queryHTTP: HostPort?
+    package var admin: HostPort?
+    package var queueSpans: Int
+    package var queueBytes: Int
+    package var maxRequestBytes: Int
+
+    /// Creates a configuration; a nil address disables that listener.
+    package init(
+        compactUDP: HostPort?, binaryUDP: HostPort?, thriftHTTP: HostPort?, otlpGRPC: HostPort?, otlpHTTP: HostPort?,
+        queryHTTP: HostPort?, admin: HostPort?, queueSpans: Int, queueBytes: Int, maxRequestBytes: Int
+    ) {
+        self.compactUDP = compactUDP
+        self.binaryUDP = binaryUDP
+        self.thriftHTTP = thriftHTTP
+        self.otlpGRPC = otlpGRPC
+        self.otlpHTTP = otlpHTTP
+        self.queryHTTP = queryHTTP
+        self.admin = admin
+        self.queueSpans = queueSpans
+        self.queueBytes = queueBytes
+        self.maxRequestBytes = maxRequestBytes
+    }
+}
+
+/// Builds the ordered list of services: writer and retention first (stopped last), then the admin port, then the
+/// listeners, and last a watcher that marks the process not-ready as soon as shutdown begins.
+package enum SpoorServices {
+    /// The single-tenant default tenant.
+    package static let defaultTenant = ""
+
+    /// Creates every service.
+    package static func make(
+        store: SpanStore, configuration: SpoorServerConfiguration, logger: Logger, metrics: @escaping @Sendable () -> [UInt8]
+    ) -> [any Service] {
+        let tenant = defaultTenant
+        let writer = SpanWriter(
+            store: store, maxQueuedSpans: configuration.queueSpans, maxQueuedBytes: configuration.queueBytes, logger: logger,
+            now: { Clock.unixNanos() })
+        let ingestor = SpanIngestor(store: store, writer: writer)
+        var limits = CollectorLimits()
+        limits.maxRequestBytes = configuration.maxRequestBytes
+        let listenerCount = [
+            configuration.compactUDP, configuration.binaryUDP, configuration.thriftHTTP, configuration.otlpGRPC,
+            configuration.otlpHTTP, configuration.queryHTTP,
+        ].compactMap { $0 }.count
+        let readiness = Readiness(listeners: listenerCount)
+        var services: [any Service] = [
+            writer, RetentionService(store: store, logger: logger, now: { Clock.unixNanos() }),
+        ]
+
+        if let address = configuration.admin {
+            let router = Router()
+            AdminRoutes.add(to: router, readiness: readiness, metrics: metrics)
+            services.append(httpApplication(router, address, logger: logger, name: "admin", readiness: nil))
+        }
+        if let address = configuration.compactUDP {
+            services.append(
+                UDPAgentListener(
+                    host: address.host, port: address.port, protocol: .compact, ingestor: ingestor, readiness: readiness,
+                    tenant: tenant, logger: logger))
+        }
+        if let address = configuration.binaryUDP {
+            services.append(
+                UDPAgentListener(
+                    host: address.host, port: address.port, protocol: .binary, ingestor: ingestor, readiness: readiness,
+                    tenant: tenant, logger: logger))
+        }
+        if let address = configuration.thriftHTTP {
+            let router = Router()
+            ThriftHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenant: tenant)
+            services.append(httpApplication(router, address, logger: logger, name: "collector-http", readiness: readiness))
+        }
+        if let address = configuration.otlpHTTP {
+            let router = Router()
+            OTLPHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenant: tenant)
+            services.append(httpApplication(router, address, logger: logger, name: "otlp-http", readiness: readiness))
+        }
+        if let address = configuration.otlpGRPC {
+            services.append(
+                GRPCListener(
+                    host: address.host, port: address.port, services: [OTLPGRPCService(ingestor: ingestor, tenant: tenant)],
+                    maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
+        }
+        if let address = configuration.queryHTTP {
+            let router = Router()
+            QueryRoutes.add(to: router, search: TraceSearch(store: store), pool: NIOThreadPool.singleton, tenant: tenant, logger: logger)
+            services.append(httpApplication(router, address, logger: logger, name: "query-http", readiness: readiness))
+        }
+        services.append(ShutdownWatcher(readiness: readiness))
+        return services
+    }
+
+    private static func httpApplication(
+        _ router: Router<BasicRequestContext>, _ address: HostPort, logger: Logger, name: String, readiness: Readiness?
+    ) -> any Service {
+        var logger = logger
+        logger[metadataKey: "component"] = "\(name)"
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { _ in readiness?.listenerReady(now: Clock.unixSeconds()) },
+            logger: logger)
+    }
+}
+
+/// Marks the process not ready when graceful shutdown begins (health then answers 503).
+struct ShutdownWatcher: Service {
+    let readiness: Readiness
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        readiness.stopping()
+    }
+}

@@ -1,0 +1,231 @@
+import SpoorModel
+
+/// Every key layout of Spoor's RocksDB store, in one place.
+///
+/// All keys start with the tenant; strings are length-prefixed so ("ab","c") and ("a","bc") differ; integers are
+/// big-endian so byte order is numeric order.
+///
+/// ```
+/// tenant  := [len:u8][utf8]                      (at most 255 bytes; "" is the single-tenant default)
+/// str     := [len:u16 BE][utf8]                  (index strings are cut at Keys.maxIndexedStringBytes)
+/// id      := [high:u64 BE][low:u64 BE]           (trace id, 16 bytes)
+///
+/// Bucket column families "spans-<startSeconds>-<widthSeconds>" hold everything written for spans that START in
+/// [start, start+width); retention drops a whole family:
+///   summary    tenant 0x01 id                                       → TraceSummary merge operands
+///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value
+///   service    tenant 0x20 str(service) [start:u64 BE] id           → ""
+///   operation  tenant 0x21 str(service) str(operation) [start:u64 BE] id → [kind:u8]
+///   tag        tenant 0x22 str(service) str(key) str(value) [start:u64 BE] id → ""
+///   duration   tenant 0x23 str(service) [duration:u64 BE] [start:u64 BE] id → ""
+/// The catalog family "catalog" lists what exists in which bucket:
+///   operation  tenant 0x02 str(service) str(operation) [kind:u8] [bucketStart:u64 BE] → ""
+/// ```
+/// The span key's hash (FNV-1a of the encoded value) keeps spans that share a span id but differ in content, while an
+/// identical span sent twice overwrites itself.
+package enum Keys {
+    /// Index strings longer than this are cut; the search verifies matches on the full spans anyway.
+    package static let maxIndexedStringBytes = 256
+    /// Tenants longer than this are rejected at ingest.
+    package static let maxTenantBytes = 255
+
+    package static let summaryTag: UInt8 = 0x01
+    package static let catalogTag: UInt8 = 0x02
+    package static let spanTag: UInt8 = 0x10
+    package static let serviceIndexTag: UInt8 = 0x20
+    package static let operationIndexTag: UInt8 = 0x21
+    package static let tagIndexTag: UInt8 = 0x22
+    package static let durationIndexTag: UInt8 = 0x23
+
+    /// Appends the tenant prefix.
+    @inline(__always)
+    package static func appendTenant(_ tenant: String, to key: inout [UInt8]) {
+        let utf8 = tenant.utf8.prefix(maxTenantBytes)
+        key.append(UInt8(utf8.count))
+        key.append(contentsOf: utf8)
+    }
+
+    /// Appends a length-prefixed string, cut at `limit` bytes.
+    @inline(__always)
+    package static func appendString(_ s: String, limit: Int = maxIndexedStringBytes, to key: inout [UInt8]) {
+        let utf8 = s.utf8.prefix(limit)
+        appendUInt16(UInt16(utf8.count), to: &key)
+        key.append(contentsOf: utf8)
+    }
+
+    @inline(__always)
+    package static func appendUInt16(_ v: UInt16, to key: inout [UInt8]) {
+        key.append(UInt8(v >> 8))
+        key.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    @inline(__always)
+    package static func appendUInt32(_ v: UInt32, to key: inout [UInt8]) {
+        for shift in stride(from: 24, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+    }
+
+    @inline(__always)
+    package static func appendUInt64(_ v: UInt64, to key: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+    }
+
+    @inline(__always)
+    package static func appendTraceID(_ id: TraceID, to key: inout [UInt8]) {
+        appendUInt64(id.high, to: &key)
+        appendUInt64(id.low, to: &key)
+    }
+
+    /// Reads a big-endian u64 at `offset`; nil when the key is too short.
+    package static func readUInt64(_ key: UnsafeRawBufferPointer, at offset: Int) -> UInt64? {
+        guard offset >= 0, offset + 8 <= key.count else { return nil }
+        var v: UInt64 = 0
+        for i in 0..<8 { v = (v << 8) | UInt64(key[offset + i]) }
+        return v
+    }
+
+    /// Reads the 16-byte trace id at `offset`.
+    package static func readTraceID(_ key: UnsafeRawBufferPointer, at offset: Int) -> TraceID? {
+        guard let high = readUInt64(key, at: offset), let low = readUInt64(key, at: offset + 8) else { return nil }
+        return TraceID(high: high, low: low)
+    }
+
+    // MARK: - Keys and prefixes
+
+    /// `tenant 0x01 id`
+    package static func summary(tenant: String, traceID: TraceID) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(tenant.utf8.count + 18)
+        appendTenant(tenant, to: &key)
+        key.append(summaryTag)
+        appendTraceID(traceID, to: &key)
+        return key
+    }
+
+    /// `tenant 0x10 id` — prefix of every span of a trace.
+    package static func spanPrefix(tenant: String, traceID: TraceID) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(tenant.utf8.count + 18)
+        appendTenant(tenant, to: &key)
+        key.append(spanTag)
+        appendTraceID(traceID, to: &key)
+        return key
+    }
+
+    /// `tenant 0x10 id start spanID hash`
+    package static func span(tenant: String, traceID: TraceID, start: UInt64, spanID: SpanID, contentHash: UInt32) -> [UInt8] {
+        var key = spanPrefix(tenant: tenant, traceID: traceID)
+        appendUInt64(start, to: &key)
+        appendUInt64(spanID.value, to: &key)
+        appendUInt32(contentHash, to: &key)
+        return key
+    }
+
+    /// `tenant 0x20 str(service)` — followed by `start id`.
+    package static func servicePrefix(tenant: String, service: String) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(serviceIndexTag)
+        appendString(service, to: &key)
+        return key
+    }
+
+    /// `tenant 0x21 str(service) str(operation)` — followed by `start id`.
+    package static func operationPrefix(tenant: String, service: String, operation: String) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(operationIndexTag)
+        appendString(service, to: &key)
+        appendString(operation, to: &key)
+        return key
+    }
+
+    /// `tenant 0x22 str(service) str(key) str(value)` — followed by `start id`.
+    package static func tagPrefix(tenant: String, service: String, key tagKey: String, value: String) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(tagIndexTag)
+        appendString(service, to: &key)
+        appendString(tagKey, to: &key)
+        appendString(value, to: &key)
+        return key
+    }
+
+    /// `tenant 0x23 str(service)` — followed by `duration start id`.
+    package static func durationPrefix(tenant: String, service: String) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(durationIndexTag)
+        appendString(service, to: &key)
+        return key
+    }
+
+    /// `tenant 0x02 str(service) str(operation) kind bucketStart` (catalog family).
+    package static func catalog(tenant: String, service: String, operation: String, kind: SpanKind, bucketStart: UInt64) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(catalogTag)
+        appendString(service, to: &key)
+        appendString(operation, to: &key)
+        key.append(kind.rawValue)
+        appendUInt64(bucketStart, to: &key)
+        return key
+    }
+
+    /// Decodes a catalog key.
+    package static func parseCatalog(_ key: UnsafeRawBufferPointer) -> (tenant: String, service: String, operation: String, kind: SpanKind, bucketStart: UInt64)? {
+        var reader = KeyReader(key)
+        guard let tenantLength = reader.byte(), let tenant = reader.string(length: Int(tenantLength)),
+            reader.byte() == catalogTag, let service = reader.lengthPrefixedString(),
+            let operation = reader.lengthPrefixedString(), let kindByte = reader.byte(),
+            let kind = SpanKind(rawValue: kindByte), let bucket = reader.uint64(), reader.isAtEnd
+        else { return nil }
+        return (tenant, service, operation, kind, bucket)
+    }
+
+    /// The exclusive upper bound of every key starting with `prefix` (prefix + 0xFF…, or the incremented prefix).
+    package static func upperBound(of prefix: [UInt8]) -> [UInt8] {
+        var bound = prefix
+        while let last = bound.last {
+            if last == 0xFF {
+                bound.removeLast()
+            } else {
+                bound[bound.count - 1] = last + 1
+                return bound
+            }
+        }
+        return [UInt8](repeating: 0xFF, count: prefix.count + 1)
+    }
+}
+
+/// Cursor over key bytes; every read checks bounds.
+package struct KeyReader {
+    private let bytes: UnsafeRawBufferPointer
+    private(set) var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func byte() -> UInt8? {
+        guard offset < bytes.count else { return nil }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func uint64() -> UInt64? {
+        guard let v = Keys.readUInt64(bytes, at: offset) else { return nil }
+        offset += 8
+        return v
+    }
+
+    mutating func string(length: Int) -> String? {
+        guard length >= 0, offset + length <= bytes.count else { return nil }
+        defer { offset += length }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
+    }
+
+    mutating func lengthPrefixedString() -> String? {
+        guard let hi = byte(), let lo = byte() else { return nil }
+        return string(length: Int(hi) << 8 | Int(lo))
+    }
+}

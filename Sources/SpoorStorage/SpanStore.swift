@@ -1,0 +1,535 @@
+import Logging
+import SpoorModel
+import Synchronization
+
+/// Settings of the span store.
+package struct StoreConfiguration: Sendable {
+    /// Data older than this (by span start) is dropped whole, bucket by bucket.
+    package var retentionNanos: UInt64 = 72 * 3600 * 1_000_000_000
+    /// fsync every acknowledged write (survives power loss, not just a process crash).
+    package var syncWrites = false
+    /// RocksDB tuning.
+    package var tuning = StorageTuning()
+
+    /// Defaults (72h retention, Jaeger's).
+    package init() {}
+
+    /// Width of a time bucket: a twelfth of the retention, whole seconds, at least one second.
+    package var bucketWidthSeconds: UInt64 { max(1, retentionNanos / 12 / 1_000_000_000) }
+}
+
+/// One time bucket: a column family holding the spans that start in `[start, end)` and their index entries.
+package struct Bucket: Sendable {
+    package let startSeconds: UInt64
+    package let widthSeconds: UInt64
+    package let family: ColumnFamily
+
+    package var startNanos: UInt64 { startSeconds &* 1_000_000_000 }
+    package var endNanos: UInt64 { (startSeconds &+ widthSeconds) &* 1_000_000_000 }
+
+    static func name(start: UInt64, width: UInt64) -> String { "spans-\(start)-\(width)" }
+
+    static func parse(_ name: String) -> (start: UInt64, width: UInt64)? {
+        let parts = name.split(separator: "-")
+        guard parts.count == 3, parts[0] == "spans", let start = UInt64(parts[1]), let width = UInt64(parts[2]), width > 0
+        else { return nil }
+        return (start, width)
+    }
+}
+
+/// Index scans the query layer combines.
+package enum IndexScan: Sendable, Hashable {
+    /// Spans of a service.
+    case service(String)
+    /// Spans of a service with this operation name.
+    case operation(service: String, operation: String)
+    /// Spans of a service carrying `key` = `value` (span tag, process tag or log field, in string form).
+    case tag(service: String, key: String, value: String)
+    /// Spans of a service whose duration is in `[min, max]`.
+    case duration(service: String, minNanos: UInt64, maxNanos: UInt64)
+}
+
+/// A span store on RocksDB: time-bucketed column families, indexes, per-trace summaries and an in-memory catalog of
+/// services and operations.
+package final class SpanStore: Sendable {
+    package let database: RocksDatabase
+    package let configuration: StoreConfiguration
+    private let catalogFamily: ColumnFamily
+    private let state: Mutex<StoreState>
+    private let logger: Logger
+
+    /// Opens (or creates) the store in `path` and loads the catalog.
+    package init(path: String, configuration: StoreConfiguration = StoreConfiguration(), logger: Logger) throws(StorageError) {
+        self.configuration = configuration
+        self.logger = logger
+        do {
+            database = try RocksDatabase(
+                path: path, tuning: configuration.tuning, mergeOperator: MergeOperatorSpec(kind: .traceSummary))
+            catalogFamily = try database.columnFamilyCreatingIfNeeded("catalog")
+        } catch {
+            throw .rocks(error)
+        }
+        var state = StoreState()
+        for name in database.columnFamilyNames {
+            guard let (start, width) = Bucket.parse(name), let family = database.columnFamily(name) else { continue }
+            state.buckets.append(Bucket(startSeconds: start, widthSeconds: width, family: family))
+        }
+        state.buckets.sort { $0.startSeconds < $1.startSeconds }
+        do {
+            try database.scan(catalogFamily, lower: [], upper: [UInt8](repeating: 0xFF, count: 300)) { key, _ in
+                if let entry = Keys.parseCatalog(key) {
+                    state.catalog.insert(
+                        tenant: entry.tenant, service: entry.service,
+                        operation: OperationKey(name: entry.operation, kind: entry.kind), bucket: entry.bucketStart)
+                }
+                return true
+            }
+        } catch {
+            throw .corrupt("catalog: \(error)")
+        }
+        self.state = Mutex(state)
+    }
+
+    /// Closes RocksDB.
+    package func close() { database.close() }
+
+    // MARK: - Buckets
+
+    private func bucketStart(forSpanStart start: UInt64, in state: StoreState) -> (start: UInt64, width: UInt64) {
+        let seconds = start / 1_000_000_000
+        if let existing = state.buckets.last(where: { $0.startSeconds <= seconds && seconds < $0.startSeconds &+ $0.widthSeconds }) {
+            return (existing.startSeconds, existing.widthSeconds)
+        }
+        let width = configuration.bucketWidthSeconds
+        return (seconds - seconds % width, width)
+    }
+
+    /// Buckets overlapping `[min, max]` (nanoseconds), newest first.
+    package func buckets(overlapping min: UInt64, _ max: UInt64) -> [Bucket] {
+        state.withLock { $0.buckets }.filter { $0.startNanos <= max && $0.endNanos > min }.reversed()
+    }
+
+    /// Every bucket, newest first.
+    package var allBuckets: [Bucket] { state.withLock { $0.buckets }.reversed() }
+
+    // MARK: - Writing
+
+    /// Encodes spans into keys and values. Pure CPU work: call it on the submitting task, not the writer.
+    package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
+        let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
+        var prepared = PreparedWrite(tenant: tenant)
+        prepared.entries.reserveCapacity(spans.count * 8)
+        var summaries: [SummaryKey: TraceSummary] = [:]
+        var value: [UInt8] = []
+        for (span, route) in zip(spans, routes) {
+            let bucket = BucketRef(start: route.start, width: route.width)
+            let start = span.startTimeUnixNanos
+            value.removeAll(keepingCapacity: true)
+            StoredSpanCodec.encode(span, into: &value)
+            let spanKey = Keys.span(
+                tenant: tenant, traceID: span.traceID, start: start, spanID: span.spanID,
+                contentHash: StoredSpanCodec.contentHash(value))
+            prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value))
+            let service = span.process.serviceName
+            var key = Keys.servicePrefix(tenant: tenant, service: service)
+            Keys.appendUInt64(start, to: &key)
+            Keys.appendTraceID(span.traceID, to: &key)
+            prepared.entries.append(.init(bucket: bucket, key: key, value: []))
+
+            let kind = span.kind
+            key = Keys.operationPrefix(tenant: tenant, service: service, operation: span.operationName)
+            Keys.appendUInt64(start, to: &key)
+            Keys.appendTraceID(span.traceID, to: &key)
+            prepared.entries.append(.init(bucket: bucket, key: key, value: [kind.rawValue]))
+
+            key = Keys.durationPrefix(tenant: tenant, service: service)
+            Keys.appendUInt64(span.durationNanos, to: &key)
+            Keys.appendUInt64(start, to: &key)
+            Keys.appendTraceID(span.traceID, to: &key)
+            prepared.entries.append(.init(bucket: bucket, key: key, value: []))
+
+            var seenTags = Set<TagPair>()
+            func indexTag(_ attribute: Attribute) {
+                let pair = TagPair(key: attribute.key, value: attribute.value.searchString)
+                guard seenTags.insert(pair).inserted else { return }
+                var key = Keys.tagPrefix(tenant: tenant, service: service, key: pair.key, value: pair.value)
+                Keys.appendUInt64(start, to: &key)
+                Keys.appendTraceID(span.traceID, to: &key)
+                prepared.entries.append(.init(bucket: bucket, key: key, value: []))
+            }
+            span.tags.forEach(indexTag)
+            span.process.tags.forEach(indexTag)
+            for log in span.logs { log.fields.forEach(indexTag) }
+
+            summaries[SummaryKey(traceID: span.traceID, bucket: bucket), default: TraceSummary()].add(span)
+            prepared.catalog.insert(CatalogEntry(service: service, operation: OperationKey(name: span.operationName, kind: kind), bucket: bucket.start))
+            prepared.spanCount += 1
+            prepared.byteCount += value.count
+        }
+        for (summaryKey, summary) in summaries {
+            prepared.entries.append(
+                .init(
+                    bucket: summaryKey.bucket, key: Keys.summary(tenant: tenant, traceID: summaryKey.traceID),
+                    value: summary.encoded(), isMerge: true))
+        }
+        return prepared
+    }
+
+    /// Writes prepared spans in one atomic batch and returns once the batch is in the WAL.
+    /// Spans whose bucket has already expired are skipped and counted in the result.
+    package func write(_ writes: [PreparedWrite], now: UInt64) throws(StorageError) -> WriteResult {
+        let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
+        var families: [UInt64: ColumnFamily] = [:]
+        var result = WriteResult()
+        let batch: WriteBatch
+        do {
+            batch = try WriteBatch()
+        } catch {
+            throw .rocks(error)
+        }
+        var newCatalog: [(String, CatalogEntry)] = []
+        let known = state.withLock { $0.catalog }
+        for write in writes {
+            for entry in write.entries {
+                let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
+                if bucketEnd <= cutoff {
+                    if entry.key.count > 0, !entry.isMerge, isSpanKey(entry.key, tenant: write.tenant) { result.expiredSpans += 1 }
+                    continue
+                }
+                let family: ColumnFamily
+                if let cached = families[entry.bucket.start] {
+                    family = cached
+                } else {
+                    do {
+                        family = try ensureBucket(entry.bucket)
+                    } catch {
+                        throw .rocks(error)
+                    }
+                    families[entry.bucket.start] = family
+                }
+                if entry.isMerge {
+                    batch.merge(family, key: entry.key, value: entry.value)
+                } else {
+                    batch.put(family, key: entry.key, value: entry.value)
+                }
+            }
+            for entry in write.catalog where !known.contains(tenant: write.tenant, entry) {
+                let bucketEnd = (entry.bucket &+ configuration.bucketWidthSeconds) &* 1_000_000_000
+                guard bucketEnd > cutoff else { continue }
+                newCatalog.append((write.tenant, entry))
+                batch.put(
+                    catalogFamily,
+                    key: Keys.catalog(
+                        tenant: write.tenant, service: entry.service, operation: entry.operation.name,
+                        kind: entry.operation.kind, bucketStart: entry.bucket),
+                    value: [])
+            }
+            result.storedSpans += write.spanCount
+        }
+        result.storedSpans -= result.expiredSpans
+        do {
+            try database.write(batch, sync: configuration.syncWrites)
+        } catch {
+            throw .rocks(error)
+        }
+        if !newCatalog.isEmpty {
+            state.withLock { state in
+                for (tenant, entry) in newCatalog {
+                    state.catalog.insert(tenant: tenant, service: entry.service, operation: entry.operation, bucket: entry.bucket)
+                }
+            }
+        }
+        return result
+    }
+
+    private func isSpanKey(_ key: [UInt8], tenant: String) -> Bool {
+        let offset = 1 + min(tenant.utf8.count, Keys.maxTenantBytes)
+        return key.count > offset && key[offset] == Keys.spanTag
+    }
+
+    private func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily {
+        if let existing = state.withLock({ $0.buckets.first(where: { $0.startSeconds == ref.start }) }) {
+            return existing.family
+        }
+        let family = try database.columnFamilyCreatingIfNeeded(Bucket.name(start: ref.start, width: ref.width))
+        state.withLock { state in
+            if !state.buckets.contains(where: { $0.startSeconds == ref.start }) {
+                state.buckets.append(Bucket(startSeconds: ref.start, widthSeconds: ref.width, family: family))
+                state.buckets.sort { $0.startSeconds < $1.startSeconds }
+            }
+        }
+        return family
+    }
+
+    // MARK: - Retention
+
+    /// Drops every bucket that ended before `now − retention`, and the catalog entries that only lived there.
+    /// - Returns: the number of buckets dropped.
+    @discardableResult
+    package func applyRetention(now: UInt64) throws(StorageError) -> Int {
+        let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
+        let expired = state.withLock { state -> [Bucket] in
+            let expired = state.buckets.filter { $0.endNanos <= cutoff }
+            state.buckets.removeAll { $0.endNanos <= cutoff }
+            return expired
+        }
+        guard !expired.isEmpty else { return 0 }
+        let expiredStarts = Set(expired.map(\.startSeconds))
+        let removed = state.withLock { $0.catalog.removeBuckets(expiredStarts) }
+        do {
+            let batch = try WriteBatch()
+            for (tenant, service, operation, bucket) in removed {
+                batch.delete(
+                    catalogFamily,
+                    key: Keys.catalog(tenant: tenant, service: service, operation: operation.name, kind: operation.kind, bucketStart: bucket))
+            }
+            try database.write(batch, sync: false)
+            for bucket in expired {
+                try database.dropColumnFamily(bucket.family.name)
+                logger.info("Dropped expired bucket", metadata: ["bucket": "\(bucket.family.name)"])
+            }
+        } catch {
+            throw .rocks(error)
+        }
+        return expired.count
+    }
+
+    // MARK: - Reading
+
+    /// Every span of a trace in every live bucket, in key order (start time, span id).
+    package func trace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
+        let prefix = Keys.spanPrefix(tenant: tenant, traceID: traceID)
+        let upper = Keys.upperBound(of: prefix)
+        let offset = prefix.count
+        var spans: [Span] = []
+        do {
+            for bucket in state.withLock({ $0.buckets }) {
+                try database.scan(bucket.family, lower: prefix, upper: upper) { key, value in
+                    guard let start = Keys.readUInt64(key, at: offset), let spanID = Keys.readUInt64(key, at: offset + 8) else {
+                        throw StorageError.corrupt("span key")
+                    }
+                    spans.append(
+                        try StoredSpanCodec.decode(value, traceID: traceID, spanID: SpanID(spanID), startTimeUnixNanos: start))
+                    return true
+                }
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch let error as RocksError {
+            throw .rocks(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+        return spans
+    }
+
+    /// The merged summary of a trace across buckets, or nil when no bucket knows it.
+    package func summary(tenant: String, traceID: TraceID) throws(StorageError) -> TraceSummary? {
+        let key = Keys.summary(tenant: tenant, traceID: traceID)
+        var total: TraceSummary? = nil
+        for bucket in state.withLock({ $0.buckets }) {
+            let value: [UInt8]?
+            do {
+                value = try database.get(bucket.family, key: key)
+            } catch {
+                throw .rocks(error)
+            }
+            guard let value else { continue }
+            let summary = value.withUnsafeBytes { TraceSummary($0) }
+            if let summary {
+                if total == nil { total = summary } else { total?.merge(summary) }
+            }
+        }
+        return total
+    }
+
+    /// Scans one index for spans starting in `[startMin, startMax]`, newest bucket first.
+    ///
+    /// Service, operation and tag scans visit entries newest first within each bucket; duration scans visit them in
+    /// duration order. `visit` gets the trace id and span start, and returns false to stop.
+    package func scan(
+        tenant: String, index: IndexScan, startMin: UInt64, startMax: UInt64,
+        visit: (TraceID, UInt64) -> Bool
+    ) throws(StorageError) {
+        let prefix: [UInt8]
+        var durationRange: (UInt64, UInt64)? = nil
+        switch index {
+        case .service(let service): prefix = Keys.servicePrefix(tenant: tenant, service: service)
+        case .operation(let service, let operation): prefix = Keys.operationPrefix(tenant: tenant, service: service, operation: operation)
+        case .tag(let service, let key, let value): prefix = Keys.tagPrefix(tenant: tenant, service: service, key: key, value: value)
+        case .duration(let service, let minNanos, let maxNanos):
+            prefix = Keys.durationPrefix(tenant: tenant, service: service)
+            durationRange = (minNanos, maxNanos)
+        }
+        let offset = prefix.count
+        do {
+            for bucket in buckets(overlapping: startMin, startMax) {
+                var stopped = false
+                if let (minDuration, maxDuration) = durationRange {
+                    var lower = prefix
+                    Keys.appendUInt64(minDuration, to: &lower)
+                    var upper = prefix
+                    if maxDuration == .max {
+                        upper = Keys.upperBound(of: prefix)
+                    } else {
+                        Keys.appendUInt64(maxDuration + 1, to: &upper)
+                    }
+                    try database.scan(bucket.family, lower: lower, upper: upper) { key, _ in
+                        guard let start = Keys.readUInt64(key, at: offset + 8), let id = Keys.readTraceID(key, at: offset + 16) else {
+                            return true
+                        }
+                        if start >= startMin, start <= startMax, !visit(id, start) {
+                            stopped = true
+                            return false
+                        }
+                        return true
+                    }
+                } else {
+                    var lower = prefix
+                    Keys.appendUInt64(startMin, to: &lower)
+                    var upper = prefix
+                    if startMax == .max {
+                        upper = Keys.upperBound(of: prefix)
+                    } else {
+                        Keys.appendUInt64(startMax + 1, to: &upper)
+                    }
+                    try database.scan(bucket.family, lower: lower, upper: upper, reverse: true) { key, _ in
+                        guard let start = Keys.readUInt64(key, at: offset), let id = Keys.readTraceID(key, at: offset + 8) else {
+                            return true
+                        }
+                        if !visit(id, start) {
+                            stopped = true
+                            return false
+                        }
+                        return true
+                    }
+                }
+                if stopped { return }
+            }
+        } catch let error as RocksError {
+            throw .rocks(error)
+        } catch {
+            throw .corrupt("\(error)")
+        }
+    }
+
+    /// Services of a tenant with data in a live bucket, sorted.
+    package func services(tenant: String) -> [String] {
+        state.withLock { $0.catalog.services(tenant: tenant) }
+    }
+
+    /// Operations of a service (name and kind), sorted by name then kind.
+    package func operations(tenant: String, service: String) -> [OperationKey] {
+        state.withLock { $0.catalog.operations(tenant: tenant, service: service) }
+    }
+}
+
+/// An operation name with its span kind.
+package struct OperationKey: Hashable, Sendable {
+    package var name: String
+    package var kind: SpanKind
+
+    /// Creates a key.
+    package init(name: String, kind: SpanKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// Spans encoded by `SpanStore.prepare`, ready for the writer.
+package struct PreparedWrite: Sendable {
+    package struct Entry: Sendable {
+        var bucket: BucketRef
+        var key: [UInt8]
+        var value: [UInt8]
+        var isMerge = false
+    }
+
+    package var tenant: String
+    var entries: [Entry] = []
+    var catalog: Set<CatalogEntry> = []
+    /// Spans in this write.
+    package var spanCount = 0
+    /// Encoded span bytes (values only), for queue accounting.
+    package var byteCount = 0
+
+    init(tenant: String) { self.tenant = tenant }
+}
+
+/// What a write stored.
+package struct WriteResult: Sendable, Equatable {
+    /// Spans written.
+    package var storedSpans = 0
+    /// Spans skipped because their time bucket is already past retention.
+    package var expiredSpans = 0
+}
+
+struct BucketRef: Hashable, Sendable {
+    var start: UInt64
+    var width: UInt64
+}
+
+struct SummaryKey: Hashable {
+    var traceID: TraceID
+    var bucket: BucketRef
+}
+
+struct TagPair: Hashable {
+    var key: String
+    var value: String
+}
+
+struct CatalogEntry: Hashable, Sendable {
+    var service: String
+    var operation: OperationKey
+    var bucket: UInt64
+}
+
+struct StoreState {
+    var buckets: [Bucket] = []
+    var catalog = Catalog()
+}
+
+/// Services and operations per tenant, with the buckets each was seen in.
+struct Catalog {
+    private var tenants: [String: [String: [OperationKey: Set<UInt64>]]] = [:]
+
+    mutating func insert(tenant: String, service: String, operation: OperationKey, bucket: UInt64) {
+        tenants[tenant, default: [:]][service, default: [:]][operation, default: []].insert(bucket)
+    }
+
+    func contains(tenant: String, _ entry: CatalogEntry) -> Bool {
+        tenants[tenant]?[entry.service]?[entry.operation]?.contains(entry.bucket) ?? false
+    }
+
+    /// Removes the buckets; returns the (tenant, service, operation, bucket) entries removed.
+    mutating func removeBuckets(_ buckets: Set<UInt64>) -> [(String, String, OperationKey, UInt64)] {
+        var removed: [(String, String, OperationKey, UInt64)] = []
+        for (tenant, services) in tenants {
+            var newServices = services
+            for (service, operations) in services {
+                var newOperations = operations
+                for (operation, set) in operations {
+                    let gone = set.intersection(buckets)
+                    guard !gone.isEmpty else { continue }
+                    for bucket in gone { removed.append((tenant, service, operation, bucket)) }
+                    let left = set.subtracting(buckets)
+                    newOperations[operation] = left.isEmpty ? nil : left
+                }
+                newServices[service] = newOperations.isEmpty ? nil : newOperations
+            }
+            tenants[tenant] = newServices.isEmpty ? nil : newServices
+        }
+        return removed
+    }
+
+    func services(tenant: String) -> [String] {
+        (tenants[tenant]?.keys).map { $0.sorted() } ?? []
+    }
+
+    func operations(tenant: String, service: String) -> [OperationKey] {
+        (tenants[tenant]?[service]?.keys).map {
+            $0.sorted { ($0.name, $0.kind.rawValue) < ($1.name, $1.kind.rawValue) }
+        } ?? []
+    }
+}

@@ -1,0 +1,216 @@
+import Logging
+import Metrics
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The write path: a bounded queue drained by one writer that turns everything queued into a single RocksDB
+/// WriteBatch (group commit). A request is acknowledged only after its batch is in the WAL.
+package final class SpanWriter: Service, Sendable {
+    private let store: SpanStore
+    private let maxQueuedSpans: Int
+    private let maxQueuedBytes: Int
+    private let maxSpansPerBatch: Int
+    private let state = Mutex(WriterState())
+    private let pool: NIOThreadPool
+    private let metrics: WriterMetrics
+    private let logger: Logger
+    private let now: @Sendable () -> UInt64
+
+    /// Creates a writer.
+    /// - Parameters:
+    ///   - maxQueuedSpans: spans waiting (not yet written) above which new work is refused.
+    ///   - maxQueuedBytes: encoded bytes waiting above which new work is refused.
+    package init(
+        store: SpanStore, maxQueuedSpans: Int = 100_000, maxQueuedBytes: Int = 256 << 20, maxSpansPerBatch: Int = 20_000,
+        logger: Logger, factory: any MetricsFactory = MetricsSystem.factory,
+        now: @escaping @Sendable () -> UInt64
+    ) {
+        self.store = store
+        self.maxQueuedSpans = maxQueuedSpans
+        self.maxQueuedBytes = maxQueuedBytes
+        self.maxSpansPerBatch = maxSpansPerBatch
+        self.logger = logger
+        self.metrics = WriterMetrics(factory: factory)
+        self.now = now
+        self.pool = NIOThreadPool(numberOfThreads: 1)
+    }
+
+    /// Spans waiting to be written.
+    package var queuedSpans: Int { state.withLock { $0.spans } }
+
+    /// Queues spans and waits until they are in the WAL.
+    /// - Throws: `.overloaded` when the queue is full, `.closed` while shutting down, or the write's error.
+    package func write(_ prepared: PreparedWrite) async throws(StorageError) -> WriteResult {
+        if prepared.spanCount == 0 { return WriteResult() }
+        let outcome: Result<WriteResult, StorageError> = await withCheckedContinuation { continuation in
+            let accepted = state.withLock { state -> Result<Void, StorageError> in
+                guard state.accepting else { return .failure(.closed) }
+                guard state.spans + prepared.spanCount <= maxQueuedSpans || state.spans == 0,
+                    state.bytes + prepared.byteCount <= maxQueuedBytes || state.spans == 0
+                else { return .failure(.overloaded) }
+                state.enqueue(prepared, continuation)
+                return .success(())
+            }
+            switch accepted {
+            case .success: wakeWriter()
+            case .failure(let error): continuation.resume(returning: .failure(error))
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Queues spans without waiting (UDP). Returns false when the queue is full or closed.
+    package func enqueue(_ prepared: PreparedWrite) -> Bool {
+        if prepared.spanCount == 0 { return true }
+        let accepted = state.withLock { state -> Bool in
+            guard state.accepting, state.spans + prepared.spanCount <= maxQueuedSpans,
+                state.bytes + prepared.byteCount <= maxQueuedBytes
+            else { return false }
+            state.enqueue(prepared, nil)
+            return true
+        }
+        if accepted { wakeWriter() }
+        return accepted
+    }
+
+    private func wakeWriter() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state.writerWaiter = nil }
+            return state.writerWaiter
+        }
+        waiter?.resume()
+    }
+
+    /// Writes until graceful shutdown, then drains what was accepted and returns.
+    package func run() async throws {
+        pool.start()
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            self.state.withLock { $0.accepting = false }
+            self.wakeWriter()
+        }
+        try await pool.shutdownGracefully()
+    }
+
+    private func loop() async {
+        while true {
+            let work = await nextWork()
+            guard let work else { return }
+            metrics.queueDepth.record(Double(state.withLock { $0.spans }))
+            let writes = work.map(\.write)
+            let started = ContinuousClock.now
+            let result: Result<WriteResult, StorageError>
+            do {
+                let value = try await pool.runIfActive { [store, now] in try store.write(writes, now: now()) }
+                result = .success(value)
+            } catch let error as StorageError {
+                result = .failure(error)
+            } catch {
+                result = .failure(.closed)
+            }
+            let elapsed = ContinuousClock.now - started
+            metrics.writeDuration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            switch result {
+            case .success(let stored):
+                metrics.stored.increment(by: stored.storedSpans)
+                if stored.expiredSpans > 0 { metrics.expired.increment(by: stored.expiredSpans) }
+            case .failure(let error):
+                metrics.failed.increment(by: writes.reduce(0) { $0 + $1.spanCount })
+                logger.error("Write to RocksDB failed", metadata: ["error": "\(error)"])
+            }
+            // Each request learns how its own spans fared; the batch is atomic so they share the outcome.
+            for item in work {
+                guard let continuation = item.continuation else { continue }
+                switch result {
+                case .success: continuation.resume(returning: .success(WriteResult(storedSpans: item.write.spanCount)))
+                case .failure(let error): continuation.resume(returning: .failure(error))
+                }
+            }
+            state.withLock { $0.release(work) }
+        }
+    }
+
+    /// Takes queued work up to the batch limit; waits while empty; nil once closed and drained.
+    private func nextWork() async -> [QueuedWrite]? {
+        while true {
+            let taken = state.withLock { state -> [QueuedWrite]?? in
+                if !state.queue.isEmpty { return .some(state.take(maxSpans: maxSpansPerBatch)) }
+                if !state.accepting { return .some(nil) }
+                return nil
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if !state.queue.isEmpty || !state.accepting { return true }
+                    state.writerWaiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+}
+
+struct QueuedWrite: Sendable {
+    var write: PreparedWrite
+    var continuation: CheckedContinuation<Result<WriteResult, StorageError>, Never>?
+}
+
+struct WriterState {
+    var queue: [QueuedWrite] = []
+    var head = 0
+    /// Spans queued or being written (released after the write).
+    var spans = 0
+    var bytes = 0
+    var accepting = true
+    var writerWaiter: CheckedContinuation<Void, Never>?
+
+    mutating func enqueue(_ write: PreparedWrite, _ continuation: CheckedContinuation<Result<WriteResult, StorageError>, Never>?) {
+        queue.append(QueuedWrite(write: write, continuation: continuation))
+        spans += write.spanCount
+        bytes += write.byteCount
+    }
+
+    mutating func take(maxSpans: Int) -> [QueuedWrite] {
+        var taken: [QueuedWrite] = []
+        var count = 0
+        while head < queue.count, taken.isEmpty || count + queue[head].write.spanCount <= maxSpans {
+            count += queue[head].write.spanCount
+            taken.append(queue[head])
+            head += 1
+        }
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024 {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return taken
+    }
+
+    mutating func release(_ work: [QueuedWrite]) {
+        for item in work {
+            spans -= item.write.spanCount
+            bytes -= item.write.byteCount
+        }
+    }
+}
+
+struct WriterMetrics: Sendable {
+    let stored: Counter
+    let expired: Counter
+    let failed: Counter
+    let queueDepth: Recorder
+    let writeDuration: Metrics.Timer
+
+    init(factory: any MetricsFactory) {
+        stored = Counter(label: "spoor_storage_spans_stored_total", factory: factory)
+        expired = Counter(label: "spoor_storage_spans_dropped_total", dimensions: [("reason", "expired")], factory: factory)
+        failed = Counter(label: "spoor_storage_spans_dropped_total", dimensions: [("reason", "write_error")], factory: factory)
+        queueDepth = Recorder(label: "spoor_collector_queue_spans", aggregate: false, factory: factory)
+        writeDuration = Metrics.Timer(label: "spoor_storage_write_duration_seconds", factory: factory)
+    }
+}
