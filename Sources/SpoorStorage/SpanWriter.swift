@@ -74,22 +74,32 @@ package final class SpanWriter: Service, Sendable {
         return accepted
     }
 
+    /// Refuses new work; the loop drains what was accepted, then returns.
+    private func stopAccepting() {
+        state.withLock { $0.accepting = false }
+        wakeWriter()
+    }
+
     private func wakeWriter() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (waiter, depth) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Int) in
             defer { state.writerWaiter = nil }
-            return state.writerWaiter
+            return (state.writerWaiter, state.spans)
         }
+        metrics.queueDepth.record(Double(depth))
         waiter?.resume()
     }
 
     /// Writes until graceful shutdown, then drains what was accepted and returns.
     package func run() async throws {
         pool.start()
-        await withGracefulShutdownHandler {
-            await self.loop()
-        } onGracefulShutdown: {
-            self.state.withLock { $0.accepting = false }
-            self.wakeWriter()
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await self.loop()
+            } onGracefulShutdown: {
+                self.stopAccepting()
+            }
+        } onCancel: {
+            self.stopAccepting()
         }
         try await pool.shutdownGracefully()
     }
@@ -98,7 +108,6 @@ package final class SpanWriter: Service, Sendable {
         while true {
             let work = await nextWork()
             guard let work else { return }
-            metrics.queueDepth.record(Double(state.withLock { $0.spans }))
             let writes = work.map(\.write)
             let started = ContinuousClock.now
             let result: Result<WriteResult, StorageError>
@@ -128,7 +137,10 @@ package final class SpanWriter: Service, Sendable {
                 case .failure(let error): continuation.resume(returning: .failure(error))
                 }
             }
-            state.withLock { $0.release(work) }
+            metrics.queueDepth.record(Double(state.withLock { state in
+                state.release(work)
+                return state.spans
+            }))
         }
     }
 

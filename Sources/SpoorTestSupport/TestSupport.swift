@@ -14,7 +14,10 @@ package struct TemporaryDirectory: Sendable {
     /// Creates a fresh directory under /tmp.
     package init(prefix: String = "spoor-test") {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress) }
+        let made = template.withUnsafeMutableBufferPointer { buffer -> UnsafeMutablePointer<CChar>? in
+            guard let base = buffer.baseAddress else { return nil }
+            return mkdtemp(base)
+        }
         path = made.map { String(cString: $0) } ?? "/tmp/\(prefix)-\(UInt64.random(in: 0...UInt64.max))"
         if made == nil { mkdir(path, 0o700) }
     }

@@ -1,0 +1,82 @@
+import SpoorModel
+import SpoorTestSupport
+import Testing
+
+@testable import SpoorStorage
+
+struct StoredSpanCodecTests {
+    static let rich: Span = {
+        var span = SpanBuilder.span(
+            trace: 7, span: 3, parent: 2, service: "checkout", operation: "GET /cart", startMicros: 1_700_000_000_000_000,
+            durationMicros: 1234,
+            tags: [
+                .string("http.method", "GET"), .int64("http.status_code", -500), .float64("ratio", 72.5), .bool("error", true),
+                Attribute(key: "blob", value: .binary([0, 0, 0x30, 0x39])),
+            ],
+            logs: [SpanLog(timestampUnixNanos: 1_700_000_000_000_000_500, fields: [.string("event", "retry")])],
+            processTags: [.string("hostname", "h1")])
+        span.references.append(SpanReference(refType: .followsFrom, traceID: TraceID(high: 9, low: 9), spanID: SpanID(77)))
+        span.warnings = ["clock skew"]
+        span.flags = 3
+        return span
+    }()
+
+    @Test func encodedSpanDecodesToTheSameSpan() throws {
+        var bytes: [UInt8] = []
+        StoredSpanCodec.encode(Self.rich, into: &bytes)
+        let decoded = try bytes.withUnsafeBytes {
+            try StoredSpanCodec.decode($0, traceID: Self.rich.traceID, spanID: Self.rich.spanID, startTimeUnixNanos: Self.rich.startTimeUnixNanos)
+        }
+        #expect(decoded == Self.rich)
+    }
+
+    @Test func everyTruncationThrowsInsteadOfTrapping() {
+        var bytes: [UInt8] = []
+        StoredSpanCodec.encode(Self.rich, into: &bytes)
+        for length in 0..<bytes.count {
+            let prefix = Array(bytes.prefix(length))
+            #expect(throws: StorageError.self) {
+                try prefix.withUnsafeBytes { try StoredSpanCodec.decode($0, traceID: .zero, spanID: .zero, startTimeUnixNanos: 0) }
+            }
+        }
+    }
+
+    @Test func randomBytesNeverTrap() {
+        var rng = SplitMix(seed: 42)
+        for _ in 0..<5_000 {
+            let bytes = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = try? bytes.withUnsafeBytes { try StoredSpanCodec.decode($0, traceID: .zero, spanID: .zero, startTimeUnixNanos: 0) }
+        }
+    }
+
+    @Test func summaryMergeKeepsEarliestRootAndTotals() {
+        var a = TraceSummary()
+        a.add(SpanBuilder.span(trace: 1, span: 2, parent: 1, service: "b", operation: "child", startMicros: 150, durationMicros: 100))
+        var b = TraceSummary()
+        var failing = SpanBuilder.span(trace: 1, span: 1, service: "a", operation: "root", startMicros: 100, durationMicros: 10)
+        failing.tags = [.bool("error", true)]
+        b.add(failing)
+        let merged = a.encoded().withUnsafeBytes { x in b.encoded().withUnsafeBytes { y in TraceSummary.merge([x, y]) } }
+        let summary = merged.withUnsafeBytes { TraceSummary($0) }
+        #expect(summary?.spanCount == 2)
+        #expect(summary?.errorCount == 1)
+        #expect(summary?.rootService == "a")
+        #expect(summary?.rootOperation == "root")
+        #expect(summary?.minStartUnixNanos == 100_000)
+        #expect(summary?.maxEndUnixNanos == 250_000)
+        #expect(summary?.durationNanos == 150_000)
+    }
+}
+
+/// A small deterministic PRNG for fuzz-style tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
