@@ -89,19 +89,21 @@ class SpoorServer:
     """One `spoor serve` process on a data dir, with its own free ports.
 
     flag_style "space": `--flag 127.0.0.1:PORT`; "equals": Jaeger-style `--flag=:PORT`.
+    subcommand False starts plain `spoor ...` (serve is the default subcommand).
     """
 
-    def __init__(self, data_dir, log_path, flag_style="space", extra_args=()):
+    def __init__(self, data_dir, log_path, flag_style="space", extra_args=(), subcommand=True):
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
         self.flag_style = flag_style
+        self.subcommand = subcommand
         self.extra_args = list(extra_args)
         self.ports = pick_free_ports()
         self.proc = None
         self._log = None
 
     def argv(self):
-        args = [str(SPOOR_BIN), "serve"]
+        args = [str(SPOOR_BIN)] + (["serve"] if self.subcommand else [])
         if self.flag_style == "equals":
             args.append(f"--data-dir={self.data_dir}")
             for name, flag in PORT_FLAGS.items():

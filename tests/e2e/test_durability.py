@@ -57,8 +57,11 @@ def test_sigterm_restart_keeps_everything(tmp_path):
         rc = first.stop()
     assert rc == 0, f"exit code after SIGTERM: {rc}\n{first.log_tail()}"
 
-    # Restart on the same data dir, new ports, Jaeger-style --flag=:PORT arguments.
-    second = e2e.SpoorServer(data, tmp_path / "spoor-2.log", flag_style="equals", extra_args=["--retention=72h"]).start()
+    # Restart on the same data dir, new ports, plain `spoor` (serve is the default) with
+    # Jaeger-style --flag=:PORT arguments.
+    second = e2e.SpoorServer(
+        data, tmp_path / "spoor-2.log", flag_style="equals", extra_args=["--retention=72h"], subcommand=False
+    ).start()
     try:
         _check_complete(second, runs)
         after = _snapshot(second, runs)
