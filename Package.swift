@@ -69,8 +69,12 @@ let package = Package(
         .executableTarget(
             name: "Spoor",
             dependencies: [
-                "SpoorServer", "SpoorStorage", "SpoorQuery", "SpoorModel",
+                "SpoorServer", "SpoorStorage", "SpoorQuery", "SpoorModel", "SpoorWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

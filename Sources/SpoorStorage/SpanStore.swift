@@ -533,3 +533,36 @@ struct Catalog {
         } ?? []
     }
 }
+
+/// Size of a store, for `spoor inspect` and benchmarks.
+package struct StoreStatistics: Sendable {
+    /// Time buckets.
+    package var buckets = 0
+    /// Span records (all tenants).
+    package var spans = 0
+    /// Live SST bytes across column families.
+    package var sstBytes = 0
+}
+
+extension SpanStore {
+    /// Counts span records by scanning the span keys of every bucket, and sums SST sizes. Test and tooling use only.
+    package func statistics() throws -> StoreStatistics {
+        var stats = StoreStatistics()
+        for bucket in allBuckets {
+            stats.buckets += 1
+            try database.scan(bucket.family, lower: [], upper: [UInt8](repeating: 0xFF, count: 300)) { key, _ in
+                if key.count > 0 {
+                    let tenantLength = Int(key[0])
+                    if key.count > tenantLength + 1, key[tenantLength + 1] == Keys.spanTag { stats.spans += 1 }
+                }
+                return true
+            }
+        }
+        for name in database.columnFamilyNames {
+            if let family = database.columnFamily(name), let size = database.property("rocksdb.live-sst-files-size", family: family) {
+                stats.sstBytes += Int(size) ?? 0
+            }
+        }
+        return stats
+    }
+}
