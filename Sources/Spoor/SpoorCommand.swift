@@ -1,10 +1,9 @@
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The `spoor` binary: `spoor serve` (the default) runs everything.
+///
+/// ArgumentParser's `main()` catches every error: help exits 0, bad flags print usage (exit 64), and a runtime error
+/// (a port in use, a data directory RocksDB cannot open) prints one `Error: …` line and exits 1 — never a crash.
 @main
 struct SpoorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,31 +12,4 @@ struct SpoorCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, LoadgenCommand.self, InspectCommand.self],
         defaultSubcommand: ServeCommand.self
     )
-
-    /// Parses flags and runs; a runtime error ends the process with one line and exit code 1 (no crash backtrace).
-    static func main() async {
-        var command: any ParsableCommand
-        do {
-            command = try parseAsRoot()
-        } catch {
-            Self.exit(withError: error)
-        }
-        do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            StandardError.write("spoor: \(error)\n")
-            Glibc.exit(1)
-        }
-    }
-}
-
-enum StandardError {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
-    }
 }
