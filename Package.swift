@@ -101,6 +101,7 @@ let package = Package(
             dependencies: ["SpoorQuery", "SpoorStorage", "SpoorModel", "SpoorWire", "SpoorTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SpoorServerTests", dependencies: ["SpoorServer", "SpoorStorage", "SpoorModel", "SpoorTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,12 @@ package struct HostPort: Sendable, Equatable {
     package var host: String
     package var port: Int
 
+    /// Creates an address.
+    package init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     /// Parses `:PORT`, `HOST:PORT` or `[V6]:PORT`.
     package init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)

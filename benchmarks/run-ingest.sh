@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sustained OTLP/gRPC ingest into a release `spoor`, bytes at rest per span, and RocksDB's own db_bench as the
+# same-session baseline. Usage: bash benchmarks/run-ingest.sh [seconds] [concurrency] [batch]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SECONDS_TO_RUN=${1:-30}
+CONCURRENCY=${2:-8}
+BATCH=${3:-500}
+BIN=${SPOOR_RELEASE_BIN:-.build-release/release/spoor}
+
+dpkg -s rocksdb-tools >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq rocksdb-tools; }
+[ -x "$BIN" ] || swift build -c release --product spoor --scratch-path .build-release
+
+WORK=$(mktemp -d /tmp/spoor-bench-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%FT%TZ)"
+
+"$BIN" serve --data-dir "$WORK/data" --collector.otlp.grpc.host-port :24317 --collector.otlp.http.host-port :24318 \
+    --processor.jaeger-compact.server-host-port :26831 --processor.jaeger-binary.server-host-port :26832 \
+    --collector.http-server.host-port :24268 --query.http-server.host-port :26686 --admin.http.host-port :24269 \
+    --log-level warn > "$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 50); do curl -sf localhost:24269/ >/dev/null && break; sleep 0.2; done
+
+echo "== spoor loadgen: OTLP/gRPC, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request"
+"$BIN" loadgen --target 127.0.0.1:24317 --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH"
+RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
+echo "server peak RSS: $((RSS / 1024)) MiB"
+curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
+kill -TERM $SERVER; wait $SERVER || true
+
+echo "== spoor inspect (flush + full compaction)"
+"$BIN" inspect --data-dir "$WORK/data"
+
+echo "== db_bench baseline (same machine, same session): 1M keys, 300-byte values, batches of 1000"
+for bench in fillseq fillrandom; do
+    db_bench --benchmarks=$bench --num=1000000 --value_size=300 --batch_size=1000 --compression_type=lz4 \
+        --db="$WORK/dbbench" 2>/dev/null | grep -E "^$bench"
+done
