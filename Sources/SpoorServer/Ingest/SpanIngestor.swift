@@ -10,6 +10,8 @@ package enum Transport: String, Sendable, CaseIterable {
     case thriftHTTP = "thrift_http"
     case otlpHTTP = "otlp_http"
     case otlpGRPC = "otlp_grpc"
+    case jaegerGRPC = "jaeger_grpc"
+    case zipkinHTTP = "zipkin_http"
 }
 
 /// Why spans were not stored; a closed set, used as a metric dimension.
@@ -19,6 +21,7 @@ package enum DropReason: String, Sendable, CaseIterable {
     case shuttingDown = "shutting_down"
     case writeError = "write_error"
     case unsupported
+    case tenant
 }
 
 /// Outcome of an acknowledged ingest.
