@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import HTTPTypes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("retention"), help: "Keep spans this long (Go duration, e.g. 72h, 30m).")
     var retention = "72h"
 
-    @Option(name: .customLong("storage.sync-writes"), help: "fsync every acknowledged write (survives power loss).")
+    @Flag(name: .customLong("storage.sync-writes"), help: "fsync every acknowledged write (survives power loss, not only a crash).")
     var syncWrites = false
 
     @Option(name: .customLong("processor.jaeger-compact.server-host-port"), help: "UDP Thrift compact agent port.")
@@ -73,6 +75,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.max-request-bytes"), help: "Largest HTTP body or gRPC message accepted.")
     var maxRequestBytes = 16 << 20
 
+    @Flag(name: .customLong("multi-tenancy.enabled"), help: "Require a tenant header on every HTTP/gRPC path and isolate tenants.")
+    var multiTenancyEnabled = false
+
+    @Option(name: .customLong("multi-tenancy.header"), help: "Header (HTTP) or metadata key (gRPC) naming the tenant.")
+    var multiTenancyHeader = "x-tenant"
+
+    @Option(name: .customLong("multi-tenancy.tenants"), help: "Comma-separated allowed tenants; empty accepts any non-empty tenant.")
+    var multiTenancyTenants = ""
+
+    @Option(name: .customLong("multi-tenancy.udp-tenant-tag"), help: "Process tag that names a UDP batch's tenant.")
+    var udpTenantTag = "tenant"
+
     @Option(name: .customLong("log-level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
@@ -85,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
         if queueSize <= 0 { problems.append("--collector.queue-size must be positive") }
         if queueSizeMemoryMiB <= 0 { problems.append("--collector.queue-size-memory must be positive") }
         if maxRequestBytes <= 0 { problems.append("--collector.max-request-bytes must be positive") }
+        if multiTenancyHeader.isEmpty || HTTPField.Name(multiTenancyHeader) == nil {
+            problems.append("--multi-tenancy.header: invalid header name \"\(multiTenancyHeader)\"")
+        }
         if Logger.Level(flag: logLevel) == nil { problems.append("--log-level: unknown level \"\(logLevel)\"") }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
     }
@@ -119,11 +136,15 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try SpanStore(path: dataDir, configuration: storeConfig, logger: logger)
         defer { store.close() }
 
-        let server = SpoorServerConfiguration(
+        var server = SpoorServerConfiguration(
             compactUDP: HostPort(compactHostPort), binaryUDP: HostPort(binaryHostPort),
             thriftHTTP: HostPort(collectorHTTPHostPort), otlpGRPC: HostPort(otlpGRPCHostPort),
             otlpHTTP: HostPort(otlpHTTPHostPort), queryHTTP: HostPort(queryHTTPHostPort), admin: HostPort(adminHostPort),
             queueSpans: queueSize, queueBytes: queueSizeMemoryMiB << 20, maxRequestBytes: maxRequestBytes)
+        server.tenancy.enabled = multiTenancyEnabled
+        server.tenancy.header = multiTenancyHeader
+        server.tenancy.tenants = Set(multiTenancyTenants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        server.tenancy.udpTenantTag = udpTenantTag
         let services = SpoorServices.make(store: store, configuration: server, logger: logger) { registry.emitToBuffer() }
         let group = ServiceGroup(
             configuration: .init(

@@ -12,4 +12,23 @@ struct SpoorCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, LoadgenCommand.self, InspectCommand.self],
         defaultSubcommand: ServeCommand.self
     )
+
+    /// Boolean flags Jaeger spells `--flag`, `--flag=true` or `--flag=false`.
+    static let booleanFlags = ["--multi-tenancy.enabled", "--storage.sync-writes"]
+
+    static func main() async {
+        await main(normalizeBooleanFlags(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Rewrites `--flag=true` to `--flag` and drops `--flag=false`, so Go-style booleans parse as flags.
+    static func normalizeBooleanFlags(_ arguments: [String]) -> [String] {
+        arguments.compactMap { argument in
+            for flag in booleanFlags where argument.hasPrefix(flag + "=") {
+                let value = argument.dropFirst(flag.count + 1).lowercased()
+                if ["true", "1", "t"].contains(value) { return flag }
+                if ["false", "0", "f"].contains(value) { return nil }
+            }
+            return argument
+        }
+    }
 }

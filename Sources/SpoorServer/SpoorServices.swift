@@ -40,6 +40,7 @@ package struct SpoorServerConfiguration: Sendable {
     package var queueSpans: Int
     package var queueBytes: Int
     package var maxRequestBytes: Int
+    package var tenancy = TenancyConfiguration()
 
     /// Creates a configuration; a nil address disables that listener.
     package init(
@@ -62,14 +63,11 @@ package struct SpoorServerConfiguration: Sendable {
 /// Builds the ordered list of services: writer and retention first (stopped last), then the admin port, then the
 /// listeners, and last a watcher that marks the process not-ready as soon as shutdown begins.
 package enum SpoorServices {
-    /// The single-tenant default tenant.
-    package static let defaultTenant = ""
-
     /// Creates every service.
     package static func make(
         store: SpanStore, configuration: SpoorServerConfiguration, logger: Logger, metrics: @escaping @Sendable () -> [UInt8]
     ) -> [any Service] {
-        let tenant = defaultTenant
+        let tenancy = TenantResolver(configuration.tenancy)
         let writer = SpanWriter(
             store: store, maxQueuedSpans: configuration.queueSpans, maxQueuedBytes: configuration.queueBytes, logger: logger,
             now: { Clock.unixNanos() })
@@ -94,33 +92,33 @@ package enum SpoorServices {
             services.append(
                 UDPAgentListener(
                     host: address.host, port: address.port, protocol: .compact, ingestor: ingestor, readiness: readiness,
-                    tenant: tenant, logger: logger))
+                    tenancy: tenancy, logger: logger))
         }
         if let address = configuration.binaryUDP {
             services.append(
                 UDPAgentListener(
                     host: address.host, port: address.port, protocol: .binary, ingestor: ingestor, readiness: readiness,
-                    tenant: tenant, logger: logger))
+                    tenancy: tenancy, logger: logger))
         }
         if let address = configuration.thriftHTTP {
             let router = Router()
-            ThriftHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenant: tenant)
+            ThriftHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenancy: tenancy)
             services.append(httpApplication(router, address, logger: logger, name: "collector-http", readiness: readiness))
         }
         if let address = configuration.otlpHTTP {
             let router = Router()
-            OTLPHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenant: tenant)
+            OTLPHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenancy: tenancy)
             services.append(httpApplication(router, address, logger: logger, name: "otlp-http", readiness: readiness))
         }
         if let address = configuration.otlpGRPC {
             services.append(
                 GRPCListener(
-                    host: address.host, port: address.port, services: [OTLPGRPCService(ingestor: ingestor, tenant: tenant)],
+                    host: address.host, port: address.port, services: [OTLPGRPCService(ingestor: ingestor, tenancy: tenancy)],
                     maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
         }
         if let address = configuration.queryHTTP {
             let router = Router()
-            QueryRoutes.add(to: router, search: TraceSearch(store: store), pool: NIOThreadPool.singleton, tenant: tenant, logger: logger)
+            QueryRoutes.add(to: router, search: TraceSearch(store: store), pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
             services.append(httpApplication(router, address, logger: logger, name: "query-http", readiness: readiness))
         }
         services.append(ShutdownWatcher(readiness: readiness))

@@ -1,4 +1,5 @@
 import Testing
+import GRPCCore
 
 @testable import SpoorServer
 
@@ -28,5 +29,47 @@ struct HostPortTests {
     @Test(arguments: ["6831", ":", ":99999", "host:port", ""])
     func rejectsBadForms(text: String) {
         #expect(HostPort(text) == nil)
+    }
+}
+
+struct TenantResolverTests {
+    private func resolver(enabled: Bool, tenants: Set<String> = []) -> TenantResolver {
+        var configuration = TenancyConfiguration()
+        configuration.enabled = enabled
+        configuration.tenants = tenants
+        return TenantResolver(configuration)
+    }
+
+    @Test func disabledTenancyUsesTheDefaultTenant() throws {
+        #expect(try resolver(enabled: false).tenant(values: []) == TenantResolver.defaultTenant)
+        #expect(try resolver(enabled: false).tenant(values: ["acme"]) == TenantResolver.defaultTenant)
+    }
+
+    @Test func enabledTenancyValidatesTheHeader() throws {
+        let open = resolver(enabled: true)
+        #expect(try open.tenant(values: ["anyone"]) == "anyone")
+        #expect(throws: TenantError.missing) { try open.tenant(values: []) }
+        #expect(throws: TenantError.missing) { try open.tenant(values: [""]) }
+        #expect(throws: TenantError.extra) { try open.tenant(values: ["a", "b"]) }
+        #expect(throws: TenantError.unknown(String(repeating: "x", count: 256))) {
+            try open.tenant(values: [String(repeating: "x", count: 256)])
+        }
+        let listed = resolver(enabled: true, tenants: ["acme"])
+        #expect(try listed.tenant(values: ["acme"]) == "acme")
+        #expect(throws: TenantError.unknown("globex")) { try listed.tenant(values: ["globex"]) }
+    }
+
+    @Test func errorsMapToJaegersStatuses() {
+        #expect(TenantError.missing.httpStatus == .unauthorized)
+        #expect(TenantError.unknown("x").httpStatus == .forbidden)
+        #expect(TenantError.missing.rpcError.code == .unauthenticated)
+        #expect(TenantError.extra.rpcError.code == .permissionDenied)
+        #expect(TenantError.missing.message == "missing tenant header")
+    }
+
+    @Test func udpBatchesTakeTheirTenantFromAProcessTag() throws {
+        let r = resolver(enabled: true, tenants: ["acme"])
+        #expect(try r.tenant(processTagValue: "acme") == "acme")
+        #expect(throws: TenantError.missing) { try r.tenant(processTagValue: nil) }
     }
 }

@@ -3,22 +3,29 @@ import SpoorModel
 import SpoorWire
 
 /// `opentelemetry.proto.collector.trace.v1.TraceService/Export` on 4317: answered once the spans are in the WAL.
-package struct OTLPGRPCService: Opentelemetry_Proto_Collector_Trace_V1_TraceService.SimpleServiceProtocol {
+package struct OTLPGRPCService: Opentelemetry_Proto_Collector_Trace_V1_TraceService.ServiceProtocol {
     private let ingestor: SpanIngestor
-    private let tenant: String
+    private let tenancy: TenantResolver
 
     /// Creates the service.
-    package init(ingestor: SpanIngestor, tenant: String) {
+    package init(ingestor: SpanIngestor, tenancy: TenantResolver) {
         self.ingestor = ingestor
-        self.tenant = tenant
+        self.tenancy = tenancy
     }
 
     package func export(
-        request: Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest, context: ServerContext
-    ) async throws -> Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse {
+        request: ServerRequest<Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse> {
+        let tenant: String
+        do throws(TenantError) {
+            tenant = try tenancy.tenant(of: request.metadata)
+        } catch {
+            ingestor.countRejected(transport: .otlpGRPC, code: error == .missing ? "unauthenticated" : "permission_denied")
+            throw error.rpcError
+        }
         let spans: [Span]
         do {
-            spans = try OTLPDecoder.spans(from: request)
+            spans = try OTLPDecoder.spans(from: request.message)
         } catch {
             ingestor.countRejected(transport: .otlpGRPC, code: "invalid_argument")
             throw RPCError(code: .invalidArgument, message: "\(error)")
@@ -38,6 +45,6 @@ package struct OTLPGRPCService: Opentelemetry_Proto_Collector_Trace_V1_TraceServ
                 throw RPCError(code: .internalError, message: message)
             }
         }
-        return Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse()
+        return ServerResponse(message: Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse())
     }
 }

@@ -17,9 +17,16 @@ package struct CollectorLimits: Sendable {
 /// `POST /api/traces` on 14268: a bare Thrift binary `jaeger.Batch`, answered 202 once stored.
 package enum ThriftHTTPRoutes {
     /// Adds the route.
-    package static func add(to router: Router<BasicRequestContext>, ingestor: SpanIngestor, limits: CollectorLimits, tenant: String) {
+    package static func add(to router: Router<BasicRequestContext>, ingestor: SpanIngestor, limits: CollectorLimits, tenancy: TenantResolver) {
         router.post("/api/traces") { request, _ -> Response in
             let transport = Transport.thriftHTTP
+            let tenant: String
+            do throws(TenantError) {
+                tenant = try tenancy.tenant(of: request)
+            } catch {
+                ingestor.countRejected(transport: transport, code: String(error.httpStatus.code))
+                return HTTPSupport.text(error.httpStatus, error.message)
+            }
             guard let media = HTTPSupport.mediaType(request) else {
                 ingestor.countRejected(transport: transport, code: "400")
                 return HTTPSupport.text(.badRequest, "Cannot parse content type: mime: no media type")
@@ -95,7 +102,7 @@ extension IngestError {
 /// `POST /v1/traces` on 4318: OTLP protobuf or JSON, optionally gzip/deflate compressed.
 package enum OTLPHTTPRoutes {
     /// Adds the route (and the 405 answers for other methods).
-    package static func add(to router: Router<BasicRequestContext>, ingestor: SpanIngestor, limits: CollectorLimits, tenant: String) {
+    package static func add(to router: Router<BasicRequestContext>, ingestor: SpanIngestor, limits: CollectorLimits, tenancy: TenantResolver) {
         router.post("/v1/traces") { request, _ -> Response in
             let transport = Transport.otlpHTTP
             let media = HTTPSupport.mediaType(request)
@@ -107,6 +114,14 @@ package enum OTLPHTTPRoutes {
                 ingestor.countRejected(transport: transport, code: "415")
                 return HTTPSupport.text(
                     .unsupportedMediaType, "415 unsupported media type, supported: [application/json, application/x-protobuf]")
+            }
+            let tenant: String
+            do throws(TenantError) {
+                tenant = try tenancy.tenant(of: request)
+            } catch {
+                ingestor.countRejected(transport: transport, code: String(error.httpStatus.code))
+                let grpcCode: Int32 = error == .missing ? 16 : 7
+                return status(error.httpStatus, code: grpcCode, error.message, json: isJSON)
             }
             guard var body = try await HTTPSupport.body(request, limit: limits.maxRequestBytes) else {
                 ingestor.countRejected(transport: transport, code: "413")

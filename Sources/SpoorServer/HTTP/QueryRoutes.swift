@@ -11,14 +11,18 @@ import SpoorStorage
 package enum QueryRoutes {
     /// Adds every route; storage reads run on `pool`, never on an event loop.
     package static func add(
-        to router: Router<BasicRequestContext>, search: TraceSearch, pool: NIOThreadPool, tenant: String, logger: Logger
+        to router: Router<BasicRequestContext>, search: TraceSearch, pool: NIOThreadPool, tenancy: TenantResolver, logger: Logger
     ) {
+        // Every /api route first resolves the tenant: 401 when the header is missing, 403 when it is not allowed.
+        router.add(middleware: TenantMiddleware(tenancy: tenancy, pathPrefix: "/api/"))
         router.get("/api/services") { request, _ -> Response in
+            let tenant = tenancy.tenantOrDefault(request)
             let items = HTTPSupport.queryItems(request.uri.query)
             let services = try await pool.runIfActive { search.services(tenant: tenant) }
             return json(.ok, UIJSON.stringList(services, pretty: pretty(items)))
         }
         router.get("/api/services/:service/operations") { request, context -> Response in
+            let tenant = tenancy.tenantOrDefault(request)
             let items = HTTPSupport.queryItems(request.uri.query)
             let service = HTTPSupport.decode(Substring(context.parameters.get("service") ?? ""))
             let names = try await pool.runIfActive {
@@ -28,6 +32,7 @@ package enum QueryRoutes {
             return json(.ok, UIJSON.stringList(names, pretty: pretty(items)))
         }
         router.get("/api/operations") { request, _ -> Response in
+            let tenant = tenancy.tenantOrDefault(request)
             let items = HTTPSupport.queryItems(request.uri.query)
             let isPretty = pretty(items)
             guard let service = value("service", items) else {
@@ -45,6 +50,7 @@ package enum QueryRoutes {
             return json(.ok, UIJSON.operations(operations.map { (name: $0.name, spanKind: $0.kind.name) }, pretty: isPretty))
         }
         router.get("/api/traces") { request, _ -> Response in
+            let tenant = tenancy.tenantOrDefault(request)
             let items = HTTPSupport.queryItems(request.uri.query)
             let isPretty = pretty(items)
             let parsed: V1SearchRequest
@@ -75,6 +81,7 @@ package enum QueryRoutes {
             }
         }
         router.get("/api/traces/:traceID") { request, context -> Response in
+            let tenant = tenancy.tenantOrDefault(request)
             let items = HTTPSupport.queryItems(request.uri.query)
             let isPretty = pretty(items)
             let idText = HTTPSupport.decode(Substring(context.parameters.get("traceID") ?? ""))
@@ -169,5 +176,31 @@ package enum AdminRoutes {
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(year)-\(two(month))-\(two(day))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+    }
+}
+
+/// Answers 401/403 with Jaeger's error envelope before any `/api/` route runs when the tenant is missing or unknown.
+struct TenantMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let tenancy: TenantResolver
+    let pathPrefix: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard tenancy.configuration.enabled, request.uri.path.hasPrefix(pathPrefix) else { return try await next(request, context) }
+        do throws(TenantError) {
+            _ = try tenancy.tenant(of: request)
+        } catch {
+            return HTTPSupport.response(
+                error.httpStatus, contentType: "application/json",
+                bytes: UIJSON.error(code: Int(error.httpStatus.code), message: error.message))
+        }
+        return try await next(request, context)
+    }
+}
+
+extension TenantResolver {
+    /// The request's tenant once `TenantMiddleware` has validated it.
+    func tenantOrDefault(_ request: Request) -> String {
+        (try? tenant(of: request)) ?? TenantResolver.defaultTenant
     }
 }

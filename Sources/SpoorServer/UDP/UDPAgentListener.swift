@@ -14,19 +14,19 @@ package struct UDPAgentListener: Service {
     private let ingestor: SpanIngestor
     private let readiness: Readiness
     private let logger: Logger
-    private let tenant: String
+    private let tenancy: TenantResolver
 
     /// Creates the listener.
     package init(
         host: String, port: Int, protocol thriftProtocol: ThriftProtocolKind, ingestor: SpanIngestor, readiness: Readiness,
-        tenant: String, logger: Logger
+        tenancy: TenantResolver, logger: Logger
     ) {
         self.host = host
         self.port = port
         self.thriftProtocol = thriftProtocol
         self.ingestor = ingestor
         self.readiness = readiness
-        self.tenant = tenant
+        self.tenancy = tenancy
         var logger = logger
         logger[metadataKey: "component"] = "udp"
         self.logger = logger
@@ -35,10 +35,16 @@ package struct UDPAgentListener: Service {
     /// Binds, serves until graceful shutdown, closes.
     package func run() async throws {
         let transport: Transport = thriftProtocol == .compact ? .udpCompact : .udpBinary
-        let handler = { [ingestor, thriftProtocol, logger, tenant] (buffer: ByteBuffer) in
+        let handler = { [ingestor, thriftProtocol, logger, tenancy] (buffer: ByteBuffer) in
             do {
                 switch try JaegerThrift.decodeAgentDatagram(buffer, protocol: thriftProtocol) {
                 case .emitBatch(let spans):
+                    let tag = tenancy.configuration.udpTenantTag
+                    let value = spans.first?.process.tags.first(where: { $0.key == tag })?.value.searchString
+                    guard let tenant = try? tenancy.tenant(processTagValue: value) else {
+                        ingestor.countDropped(spans.count, transport: transport, reason: .tenant)
+                        return
+                    }
                     ingestor.enqueue(spans, tenant: tenant, transport: transport)
                 case .emitZipkinBatch(let count):
                     ingestor.countDropped(max(count, 1), transport: transport, reason: .unsupported)
