@@ -47,6 +47,8 @@ PORT_FLAGS = {
     "otlp_http": "--collector.otlp.http.host-port",
     "query": "--query.http-server.host-port",
     "admin": "--admin.http.host-port",
+    "sampling": "--http-server.host-port",
+    "jaeger_grpc": "--collector.grpc-server.host-port",
 }
 DEFAULT_PORTS = {6831, 6832, 14268, 4317, 4318, 16686, 14269, 14250, 9411, 5778, 16685}
 
