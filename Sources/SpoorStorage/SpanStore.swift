@@ -129,7 +129,7 @@ package final class SpanStore: Sendable {
             let spanKey = Keys.span(
                 tenant: tenant, traceID: span.traceID, start: start, spanID: span.spanID,
                 contentHash: StoredSpanCodec.contentHash(value))
-            prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value))
+            prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value, isSpan: true))
             let service = span.process.serviceName
             var key = Keys.servicePrefix(tenant: tenant, service: service)
             Keys.appendUInt64(start, to: &key)
@@ -193,7 +193,7 @@ package final class SpanStore: Sendable {
             for entry in write.entries {
                 let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
                 if bucketEnd <= cutoff {
-                    if entry.key.count > 0, !entry.isMerge, isSpanKey(entry.key, tenant: write.tenant) { result.expiredSpans += 1 }
+                    if entry.isSpan { result.expiredSpans += 1 }
                     continue
                 }
                 let family: ColumnFamily
@@ -240,11 +240,6 @@ package final class SpanStore: Sendable {
             }
         }
         return result
-    }
-
-    private func isSpanKey(_ key: [UInt8], tenant: String) -> Bool {
-        let offset = 1 + min(tenant.utf8.count, Keys.maxTenantBytes)
-        return key.count > offset && key[offset] == Keys.spanTag
     }
 
     private func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily {
@@ -443,6 +438,8 @@ package struct PreparedWrite: Sendable {
         var key: [UInt8]
         var value: [UInt8]
         var isMerge = false
+        /// The span record itself (not an index entry): counted when it expires before being written.
+        var isSpan = false
     }
 
     package var tenant: String
