@@ -189,6 +189,10 @@ package final class SpanStore: Sendable {
         }
         var newCatalog: [(String, CatalogEntry)] = []
         let known = state.withLock { $0.catalog }
+        // Entries go into the batch sorted by (bucket, key): the memtable's skip list then inserts each key next to
+        // the previous one instead of searching from the top (profiling showed random-order inserts dominating).
+        var live: [(bucket: UInt64, entry: PreparedWrite.Entry)] = []
+        live.reserveCapacity(writes.reduce(0) { $0 + $1.entries.count })
         for write in writes {
             for entry in write.entries {
                 let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
@@ -196,22 +200,14 @@ package final class SpanStore: Sendable {
                     if entry.isSpan { result.expiredSpans += 1 }
                     continue
                 }
-                let family: ColumnFamily
-                if let cached = families[entry.bucket.start] {
-                    family = cached
-                } else {
+                if families[entry.bucket.start] == nil {
                     do {
-                        family = try ensureBucket(entry.bucket)
+                        families[entry.bucket.start] = try ensureBucket(entry.bucket)
                     } catch {
                         throw .rocks(error)
                     }
-                    families[entry.bucket.start] = family
                 }
-                if entry.isMerge {
-                    batch.merge(family, key: entry.key, value: entry.value)
-                } else {
-                    batch.put(family, key: entry.key, value: entry.value)
-                }
+                live.append((entry.bucket.start, entry))
             }
             for entry in write.catalog where !known.contains(tenant: write.tenant, entry) {
                 let bucketEnd = (entry.bucket &+ configuration.bucketWidthSeconds) &* 1_000_000_000
@@ -225,6 +221,15 @@ package final class SpanStore: Sendable {
                     value: [])
             }
             result.storedSpans += write.spanCount
+        }
+        live.sort { a, b in a.bucket != b.bucket ? a.bucket < b.bucket : Keys.less(a.entry.key, b.entry.key) }
+        for (bucket, entry) in live {
+            guard let family = families[bucket] else { continue }
+            if entry.isMerge {
+                batch.merge(family, key: entry.key, value: entry.value)
+            } else {
+                batch.put(family, key: entry.key, value: entry.value)
+            }
         }
         result.storedSpans -= result.expiredSpans
         do {

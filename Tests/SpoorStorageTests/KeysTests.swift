@@ -43,3 +43,14 @@ struct KeysTests {
         #expect(parsed?.bucketStart == 42)
     }
 }
+
+struct KeyOrderTests {
+    @Test(arguments: [
+        ([UInt8](), [UInt8]([0]), true), ([1, 2], [1, 2], false), ([1, 2], [1, 3], true), ([1, 2, 0], [1, 2], false),
+        ([0xFF], [0x00, 0xFF], false),
+    ])
+    func lessMatchesBytewiseOrder(a: [UInt8], b: [UInt8], expected: Bool) {
+        #expect(Keys.less(a, b) == expected)
+        #expect(Keys.less(a, b) == a.lexicographicallyPrecedes(b))
+    }
+}

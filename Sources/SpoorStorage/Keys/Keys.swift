@@ -1,5 +1,9 @@
 import SpoorModel
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Every key layout of Spoor's RocksDB store, in one place.
 ///
 /// All keys start with the tenant; strings are length-prefixed so ("ab","c") and ("a","bc") differ; integers are
@@ -180,6 +184,21 @@ package enum Keys {
             let kind = SpanKind(rawValue: kindByte), let bucket = reader.uint64(), reader.isAtEnd
         else { return nil }
         return (tenant, service, operation, kind, bucket)
+    }
+
+    /// Bytewise key order (RocksDB's default comparator).
+    @inline(__always)
+    package static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                let common = min(pa.count, pb.count)
+                if common > 0, let ba = pa.baseAddress, let bb = pb.baseAddress {
+                    let c = memcmp(ba, bb, common)
+                    if c != 0 { return c < 0 }
+                }
+                return pa.count < pb.count
+            }
+        }
     }
 
     /// The exclusive upper bound of every key starting with `prefix` (prefix + 0xFF…, or the incremented prefix).
