@@ -41,10 +41,16 @@ MESSAGE_PROTOS=(
     opentelemetry/proto/collector/trace/v1/trace_service.proto
     jaeger/api_v2/model.proto
     jaeger/api_v2/collector.proto
+    jaeger/api_v2/sampling.proto
 )
 SERVICE_PROTOS=(
     opentelemetry/proto/collector/trace/v1/trace_service.proto
     jaeger/api_v2/collector.proto
+)
+# Service files that import no message file of SpoorWire: the plugin cannot infer `import SpoorWire`
+# from the module mappings, so it is added explicitly.
+STANDALONE_SERVICE_PROTOS=(
+    jaeger/api_v2/sampling.proto
 )
 
 rm -rf "$MESSAGES_OUT" "$STUBS_OUT"
@@ -66,6 +72,15 @@ protoc -I . -I "$WKT_INCLUDE" \
     --grpc-swift-2_opt=FileNaming=PathToUnderscores \
     --grpc-swift-2_opt=ProtoPathModuleMappings="$MODULE_MAP" \
     "${SERVICE_PROTOS[@]}"
+
+protoc -I . -I "$WKT_INCLUDE" \
+    --plugin=protoc-gen-grpc-swift-2="$GSP_DIR/.build/release/protoc-gen-grpc-swift-2" \
+    --grpc-swift-2_out="$STUBS_OUT" \
+    --grpc-swift-2_opt=Visibility=Package \
+    --grpc-swift-2_opt=Server=true,Client=true \
+    --grpc-swift-2_opt=FileNaming=PathToUnderscores \
+    --grpc-swift-2_opt=ExtraModuleImports=SpoorWire \
+    "${STANDALONE_SERVICE_PROTOS[@]}"
 
 echo "generated:"
 (cd "$ROOT" && find Sources/SpoorWire/Generated Sources/SpoorServer/GRPC/Generated -name '*.swift' | sort)
