@@ -32,18 +32,18 @@ enum JaegerThriftDecoder {
             return .emitBatch(spans)
 
         case "emitZipkinBatch":
-            var count: Int?
+            var zipkinSpans: [ZipkinV1Span]?
             let scope = try reader.readStructBegin()
             while let field = try reader.readFieldHeader() {
                 if field.id == 1, field.type == .list {
-                    count = try skipStructList(&reader, fieldID: 1, limit: reader.limits.maxSpansPerBatch)
+                    zipkinSpans = try ZipkinThriftDecoder.readSpanList(&reader)
                 } else {
                     try reader.skip(field.type)
                 }
             }
             reader.readStructEnd(scope)
-            guard let count else { throw .missingRequiredField(struct: "emitZipkinBatch_args", field: "spans") }
-            return .emitZipkinBatch(rawSpanCount: count)
+            guard let zipkinSpans else { throw .missingRequiredField(struct: "emitZipkinBatch_args", field: "spans") }
+            return .emitZipkinBatch(ZipkinLegacyConverter.convert(zipkinSpans, limits: reader.limits))
 
         default:
             throw .unknownMethod(header.name)
@@ -352,19 +352,6 @@ enum JaegerThriftDecoder {
         }
         guard header.count <= limit else { throw .lengthOverLimit(length: header.count, limit: limit) }
         return header.count
-    }
-
-    /// Skips a list of structs and returns its length.
-    static func skipStructList<R: ThriftReader>(
-        _ reader: inout R, fieldID: Int16, limit: Int
-    ) throws(ThriftError) -> Int {
-        let count = try readStructListHeader(&reader, fieldID: fieldID, limit: limit)
-        try reader.enterContainer()
-        for _ in 0..<count {
-            try reader.skip(.struct)
-        }
-        reader.leaveContainer()
-        return count
     }
 
     /// µs → ns: negative times clamp to 0, overflow saturates at `UInt64.max`.

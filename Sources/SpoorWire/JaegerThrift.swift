@@ -11,8 +11,9 @@ package enum ThriftProtocolKind: Sendable {
 package enum AgentMessage: Sendable, Equatable {
     /// `emitBatch(1: jaeger.Batch batch)`, converted to model spans.
     case emitBatch([Span])
-    /// `emitZipkinBatch(1: list<zipkincore.Span> spans)`: the list is validated and counted only.
-    case emitZipkinBatch(rawSpanCount: Int)
+    /// `emitZipkinBatch(1: list<zipkincore.Span> spans)`, converted to model spans by Jaeger's legacy
+    /// Zipkin converter (a span with both `cs` and `sr` yields two).
+    case emitZipkinBatch([Span])
 }
 
 /// Decoders for Jaeger's Thrift payloads.

@@ -329,7 +329,7 @@ struct JaegerThriftTests {
     }
 
     @Test(arguments: writers)
-    func emitZipkinBatchIsRecognisedAndCounted(_ proto: ThriftWireProtocol) throws {
+    func emitZipkinBatchIsDecodedToSpans(_ proto: ThriftWireProtocol) throws {
         func run<W: TestThriftWriter>(_ w: W.Type) throws -> AgentMessage {
             var w = W()
             w.writeMessageBegin(name: "emitZipkinBatch", type: 4, sequenceID: 0)
@@ -354,7 +354,13 @@ struct JaegerThriftTests {
             let kind: ThriftProtocolKind = W.self == CompactTestWriter.self ? .compact : .binary
             return try JaegerThrift.decodeAgentDatagram(ByteBuffer(bytes: w.bytes), protocol: kind)
         }
-        #expect(try run(proto.writer) == .emitZipkinBatch(rawSpanCount: 2))
+        guard case .emitZipkinBatch(let spans) = try run(proto.writer) else {
+            Issue.record("not decoded as emitZipkinBatch")
+            return
+        }
+        #expect(spans.map(\.spanID) == [SpanID(1), SpanID(2)])
+        #expect(spans.allSatisfy { $0.operationName == "zipkin op" && $0.traceID == TraceID(high: 0, low: 42) })
+        #expect(spans.allSatisfy { $0.kind == .client && $0.startTimeUnixNanos == 1_000_000 })
     }
 
     @Test(arguments: writers)

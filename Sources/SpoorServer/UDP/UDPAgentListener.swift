@@ -38,7 +38,7 @@ package struct UDPAgentListener: Service {
         let handler = { [ingestor, thriftProtocol, logger, tenancy] (buffer: ByteBuffer) in
             do {
                 switch try JaegerThrift.decodeAgentDatagram(buffer, protocol: thriftProtocol) {
-                case .emitBatch(let spans):
+                case .emitBatch(let spans), .emitZipkinBatch(let spans):
                     let tag = tenancy.configuration.udpTenantTag
                     let value = spans.first?.process.tags.first(where: { $0.key == tag })?.value.searchString
                     guard let tenant = try? tenancy.tenant(processTagValue: value) else {
@@ -46,8 +46,6 @@ package struct UDPAgentListener: Service {
                         return
                     }
                     ingestor.enqueue(spans, tenant: tenant, transport: transport)
-                case .emitZipkinBatch(let count):
-                    ingestor.countDropped(max(count, 1), transport: transport, reason: .unsupported)
                 }
             } catch {
                 ingestor.countDropped(1, transport: transport, reason: .decodeError)
