@@ -49,6 +49,7 @@ PORT_FLAGS = {
     "admin": "--admin.http.host-port",
     "sampling": "--http-server.host-port",
     "jaeger_grpc": "--collector.grpc-server.host-port",
+    "zipkin": "--collector.zipkin.host-port",
 }
 DEFAULT_PORTS = {6831, 6832, 14268, 4317, 4318, 16686, 14269, 14250, 9411, 5778, 16685}
 
