@@ -10,6 +10,8 @@ ROOT="$(pwd)"
 APT_PACKAGES=(librocksdb-dev zlib1g-dev pkg-config protobuf-compiler libprotobuf-dev python3-venv)
 LEGACY_VENV=.venv-e2e-legacy
 CURRENT_VENV=.venv-e2e-current
+JAEGER_CLIENT_VENV=.venv-e2e-jaeger-client
+LEGACY_GRPC_VENV=.venv-e2e-legacy-grpc
 E2E_DIR=tests/e2e
 
 declare -A RESULT=([apt]=skipped [build]=skipped [swift-test]=skipped [venvs]=skipped [e2e]=skipped)
@@ -77,7 +79,9 @@ if swift test --skip-build; then RESULT[swift-test]=ok; else RESULT[swift-test]=
 
 step "virtualenvs for the e2e clients"
 if make_venv "$LEGACY_VENV" "$E2E_DIR/requirements-legacy.txt" &&
-    make_venv "$CURRENT_VENV" "$E2E_DIR/requirements-current.txt"; then
+    make_venv "$CURRENT_VENV" "$E2E_DIR/requirements-current.txt" &&
+    make_venv "$JAEGER_CLIENT_VENV" "$E2E_DIR/requirements-jaeger-client.txt" &&
+    make_venv "$LEGACY_GRPC_VENV" "$E2E_DIR/requirements-legacy-grpc.txt"; then
     RESULT[venvs]=ok
 else
     RESULT[venvs]=FAILED
@@ -89,6 +93,8 @@ step "end-to-end tests (pytest $E2E_DIR)"
 SPOOR_BIN="$ROOT/.build/debug/spoor" \
     SPOOR_E2E_LEGACY_PYTHON="$ROOT/$LEGACY_VENV/bin/python" \
     SPOOR_E2E_CURRENT_PYTHON="$ROOT/$CURRENT_VENV/bin/python" \
+    SPOOR_E2E_JAEGER_CLIENT_PYTHON="$ROOT/$JAEGER_CLIENT_VENV/bin/python" \
+    SPOOR_E2E_LEGACY_GRPC_PYTHON="$ROOT/$LEGACY_GRPC_VENV/bin/python" \
     "$CURRENT_VENV/bin/python" -m pytest "$E2E_DIR" -q
 rc=$?
 if [ "$rc" -eq 0 ]; then

@@ -18,9 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the collectors, the store and the query API.",
         discussion: """
-            Served now: UDP 6831 (Thrift compact) and 6832 (Thrift binary), HTTP 14268 (Thrift), OTLP gRPC 4317 and \
-            HTTP 4318, query HTTP 16686, admin 14269. Not built yet (their flags are accepted and ignored): \
-            Jaeger gRPC 14250, Zipkin 9411, sampling 5778, query gRPC 16685.
+            Served: UDP 6831 (Thrift compact) and 6832 (Thrift binary), HTTP 14268 (Thrift, /api/sampling), \
+            Jaeger gRPC 14250 (PostSpans, SamplingManager), Zipkin 9411, OTLP gRPC 4317 and HTTP 4318, sampling 5778, \
+            query HTTP 16686 (v1 JSON API), admin 14269. Not built yet (its flag is accepted and ignored): \
+            query gRPC 16685.
             """
     )
 
@@ -42,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.http-server.host-port"), help: "HTTP Thrift collector (POST /api/traces).")
     var collectorHTTPHostPort = ":14268"
 
-    @Option(name: .customLong("collector.grpc-server.host-port"), help: "Jaeger gRPC collector (not built yet).")
+    @Option(name: .customLong("collector.grpc-server.host-port"), help: "Jaeger gRPC collector (PostSpans) and SamplingManager.")
     var collectorGRPCHostPort = ":14250"
 
     @Option(name: .customLong("collector.otlp.grpc.host-port"), help: "OTLP gRPC receiver.")
@@ -51,11 +52,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.otlp.http.host-port"), help: "OTLP HTTP receiver (POST /v1/traces).")
     var otlpHTTPHostPort = ":4318"
 
-    @Option(name: .customLong("collector.zipkin.host-port"), help: "Zipkin receiver (not built yet).")
+    @Option(name: .customLong("collector.zipkin.host-port"), help: "Zipkin receiver (/api/v1/spans, /api/v2/spans).")
     var zipkinHostPort = ":9411"
 
-    @Option(name: .customLong("http-server.host-port"), help: "Remote sampling HTTP (not built yet).")
+    @Option(name: .customLong("http-server.host-port"), help: "Remote sampling HTTP (/sampling and legacy /).")
     var samplingHostPort = ":5778"
+
+    @Option(name: .customLong("sampling.strategies-file"), help: "Jaeger sampling strategies JSON file (default: probabilistic 0.001).")
+    var samplingStrategiesFile: String?
+
+    @Option(name: .customLong("sampling.strategies-reload-interval"), help: "How often to reload the strategies file when it changes (Go duration; 0 = never).")
+    var samplingReloadInterval = "10s"
 
     @Option(name: .customLong("query.http-server.host-port"), help: "Query HTTP API and UI.")
     var queryHTTPHostPort = ":16686"
@@ -93,6 +100,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         var problems: [String] = []
         if (try? GoDuration.parse(retention)) == nil { problems.append("--retention: invalid duration \"\(retention)\"") }
+        if (try? GoDuration.parse(samplingReloadInterval)) == nil {
+            problems.append("--sampling.strategies-reload-interval: invalid duration \"\(samplingReloadInterval)\"")
+        }
         for (flag, value) in hostPorts where HostPort(value) == nil {
             problems.append("--\(flag): invalid host:port \"\(value)\"")
         }
@@ -112,6 +122,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("processor.jaeger-binary.server-host-port", binaryHostPort),
             ("collector.http-server.host-port", collectorHTTPHostPort),
             ("collector.otlp.grpc.host-port", otlpGRPCHostPort),
+            ("collector.grpc-server.host-port", collectorGRPCHostPort),
+            ("http-server.host-port", samplingHostPort),
+            ("collector.zipkin.host-port", zipkinHostPort),
             ("collector.otlp.http.host-port", otlpHTTPHostPort),
             ("query.http-server.host-port", queryHTTPHostPort),
             ("admin.http.host-port", adminHostPort),
@@ -141,6 +154,13 @@ struct ServeCommand: AsyncParsableCommand {
             thriftHTTP: HostPort(collectorHTTPHostPort), otlpGRPC: HostPort(otlpGRPCHostPort),
             otlpHTTP: HostPort(otlpHTTPHostPort), queryHTTP: HostPort(queryHTTPHostPort), admin: HostPort(adminHostPort),
             queueSpans: queueSize, queueBytes: queueSizeMemoryMiB << 20, maxRequestBytes: maxRequestBytes)
+        server.jaegerGRPC = HostPort(collectorGRPCHostPort)
+        server.samplingHTTP = HostPort(samplingHostPort)
+        server.zipkinHTTP = HostPort(zipkinHostPort)
+        if let path = samplingStrategiesFile {
+            server.sampling = try SamplingStrategyStore(path: path, logger: logger)
+        }
+        server.samplingReloadInterval = .nanoseconds(Int64(clamping: try GoDuration.parse(samplingReloadInterval)))
         server.tenancy.enabled = multiTenancyEnabled
         server.tenancy.header = multiTenancyHeader
         server.tenancy.tenants = Set(multiTenancyTenants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

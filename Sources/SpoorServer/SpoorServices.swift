@@ -36,11 +36,18 @@ package struct SpoorServerConfiguration: Sendable {
     package var otlpGRPC: HostPort?
     package var otlpHTTP: HostPort?
     package var queryHTTP: HostPort?
+    package var jaegerGRPC: HostPort?
+    package var samplingHTTP: HostPort?
+    package var zipkinHTTP: HostPort?
     package var admin: HostPort?
     package var queueSpans: Int
     package var queueBytes: Int
     package var maxRequestBytes: Int
     package var tenancy = TenancyConfiguration()
+    /// Strategies served on 5778, /api/sampling and SamplingManager.
+    package var sampling: SamplingStrategyStore?
+    /// How often the strategies file is checked for changes (zero: never).
+    package var samplingReloadInterval: Duration = .seconds(10)
 
     /// Creates a configuration; a nil address disables that listener.
     package init(
@@ -76,11 +83,14 @@ package enum SpoorServices {
         limits.maxRequestBytes = configuration.maxRequestBytes
         let listenerCount = [
             configuration.compactUDP, configuration.binaryUDP, configuration.thriftHTTP, configuration.otlpGRPC,
-            configuration.otlpHTTP, configuration.queryHTTP,
+            configuration.otlpHTTP, configuration.queryHTTP, configuration.jaegerGRPC, configuration.samplingHTTP,
+            configuration.zipkinHTTP,
         ].compactMap { $0 }.count
+        let sampling = configuration.sampling ?? SamplingStrategyStore(logger: logger)
         let readiness = Readiness(listeners: listenerCount)
         var services: [any Service] = [
             writer, RetentionService(store: store, logger: logger, now: { Clock.unixNanos() }),
+            SamplingStrategiesReloader(store: sampling, interval: configuration.samplingReloadInterval),
         ]
 
         if let address = configuration.admin {
@@ -103,6 +113,7 @@ package enum SpoorServices {
         if let address = configuration.thriftHTTP {
             let router = Router()
             ThriftHTTPRoutes.add(to: router, ingestor: ingestor, limits: limits, tenancy: tenancy)
+            SamplingRoutes.addCollectorRoute(to: router, store: sampling)
             services.append(httpApplication(router, address, logger: logger, name: "collector-http", readiness: readiness))
         }
         if let address = configuration.otlpHTTP {
@@ -116,9 +127,29 @@ package enum SpoorServices {
                     host: address.host, port: address.port, services: [OTLPGRPCService(ingestor: ingestor, tenancy: tenancy)],
                     maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
         }
+        if let address = configuration.jaegerGRPC {
+            services.append(
+                GRPCListener(
+                    host: address.host, port: address.port,
+                    services: [JaegerCollectorService(ingestor: ingestor, tenancy: tenancy), SamplingGRPCService(store: sampling)],
+                    maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
+        }
+        if let address = configuration.zipkinHTTP {
+            let router = Router()
+            ZipkinRoutes.add(to: router, ingestor: ingestor, tenancy: tenancy, limits: limits)
+            services.append(httpApplication(router, address, logger: logger, name: "zipkin-http", readiness: readiness))
+        }
+        if let address = configuration.samplingHTTP {
+            let router = Router()
+            SamplingRoutes.add(to: router, store: sampling)
+            services.append(httpApplication(router, address, logger: logger, name: "sampling-http", readiness: readiness))
+        }
         if let address = configuration.queryHTTP {
             let router = Router()
-            QueryRoutes.add(to: router, search: TraceSearch(store: store), pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
+            let search = TraceSearch(store: store)
+            // v3 routes first: the v1 routes end with the `/api/**` 404 catch-all.
+            V3Routes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
+            QueryRoutes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
             services.append(httpApplication(router, address, logger: logger, name: "query-http", readiness: readiness))
         }
         services.append(ShutdownWatcher(readiness: readiness))
