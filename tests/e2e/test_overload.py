@@ -69,3 +69,7 @@ def test_fast_senders_get_503_and_every_ack_is_stored(small_queue_server):
         assert server.trace(e2e.fmt_trace_id(trace_hex)) is None, f"refused trace {trace_hex} was stored anyway"
     metrics = requests.get(server.admin_url + "/metrics", timeout=10).text
     assert 'spoor_collector_requests_rejected_total{transport="otlp_http",code="503"}' in metrics
+    # Memory stayed bounded: the queue refuses work instead of buffering it.
+    with open(f"/proc/{server.proc.pid}/status") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib} KiB under overload"
