@@ -42,10 +42,14 @@ MESSAGE_PROTOS=(
     jaeger/api_v2/model.proto
     jaeger/api_v2/collector.proto
     jaeger/api_v2/sampling.proto
+    jaeger/api_v2/query.proto
+    jaeger/api_v3/query_service.proto
 )
 SERVICE_PROTOS=(
     opentelemetry/proto/collector/trace/v1/trace_service.proto
     jaeger/api_v2/collector.proto
+    jaeger/api_v2/query.proto
+    jaeger/api_v3/query_service.proto
 )
 # Service files that import no message file of SpoorWire: the plugin cannot infer `import SpoorWire`
 # from the module mappings, so it is added explicitly.
