@@ -101,7 +101,16 @@ let package = Package(
             dependencies: ["SpoorQuery", "SpoorStorage", "SpoorModel", "SpoorWire", "SpoorTestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SpoorServerTests", dependencies: ["SpoorServer", "SpoorStorage", "SpoorModel", "SpoorTestSupport"]),
+        .testTarget(
+            name: "SpoorServerTests",
+            dependencies: [
+                "SpoorServer", "SpoorStorage", "SpoorModel", "SpoorTestSupport", "SpoorQuery", "SpoorWire",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
