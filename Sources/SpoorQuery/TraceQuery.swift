@@ -18,6 +18,15 @@ package struct TraceQuery: Sendable, Equatable {
     package var durationMaxNanos: UInt64?
     /// Most traces returned (newest first).
     package var limit: Int
+    /// Inclusive lower bound on whole-trace duration (last span end − first span start); beyond Jaeger.
+    package var traceDurationMinNanos: UInt64? = nil
+    /// Inclusive upper bound on whole-trace duration.
+    package var traceDurationMaxNanos: UInt64? = nil
+
+    /// Keys of the UI's Tags box that set the whole-trace duration bounds instead of matching span tags.
+    package static let traceMinDurationTag = "spoor.trace.minDuration"
+    /// See `traceMinDurationTag`.
+    package static let traceMaxDurationTag = "spoor.trace.maxDuration"
 
     /// Default number of traces when the request gives none or a non-positive one.
     package static let defaultLimit = 100

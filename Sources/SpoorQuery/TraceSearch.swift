@@ -40,8 +40,15 @@ package struct TraceSearch: Sendable {
         }
         let ordered = candidates.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }
         var results: [[Span]] = []
+        let traceDurationFiltered = query.traceDurationMinNanos != nil || query.traceDurationMaxNanos != nil
         for (id, _) in ordered {
             guard results.count < limit else { break }
+            if traceDurationFiltered {
+                // The per-trace summary answers whole-trace duration without loading the spans.
+                guard let summary = try store.summary(tenant: tenant, traceID: id) else { continue }
+                if let min = query.traceDurationMinNanos, summary.durationNanos < min { continue }
+                if let max = query.traceDurationMaxNanos, summary.durationNanos > max { continue }
+            }
             let spans = try store.trace(tenant: tenant, traceID: id)
             if spans.contains(where: { SpanPredicate.matches($0, query) }) { results.append(spans) }
         }

@@ -45,7 +45,15 @@ extension V1SearchRequest {
         let operation = first("operation")
         let start = try parseMicros(first("start"), name: "start") ?? now.subtractingClamped(defaultLookbackNanos)
         let end = try parseMicros(first("end"), name: "end") ?? now
-        let tags = try parseTags(simple: all("tag"), json: all("tags"))
+        var tags = try parseTags(simple: all("tag"), json: all("tags"))
+        // Whole-trace duration: `minTraceDuration`/`maxTraceDuration`, or the same bounds typed into the UI's Tags box.
+        var traceMinText = first("minTraceDuration")
+        var traceMaxText = first("maxTraceDuration")
+        if let tag = tags.first(where: { $0.key == TraceQuery.traceMinDurationTag }) { traceMinText = tag.value }
+        if let tag = tags.first(where: { $0.key == TraceQuery.traceMaxDurationTag }) { traceMaxText = tag.value }
+        tags.removeAll { $0.key == TraceQuery.traceMinDurationTag || $0.key == TraceQuery.traceMaxDurationTag }
+        let traceMin = try parseDuration(traceMinText, name: "minTraceDuration")
+        let traceMax = try parseDuration(traceMaxText, name: "maxTraceDuration")
 
         var limit = TraceQuery.defaultLimit
         if let text = first("limit") {
@@ -80,10 +88,13 @@ extension V1SearchRequest {
         if minDuration != 0 && maxDuration != 0 && maxDuration < minDuration {
             throw QueryParameterError(message: "'maxDuration' should be greater than 'minDuration'")
         }
+        if traceMin != 0 && traceMax != 0 && traceMax < traceMin {
+            throw QueryParameterError(message: "'maxTraceDuration' should be greater than 'minTraceDuration'")
+        }
         if !traceIDs.isEmpty {
             return .multiGet(traceIDs, raw: raw)
         }
-        let query = TraceQuery(
+        var query = TraceQuery(
             serviceName: service,
             operationName: operation,
             tags: tags,
@@ -95,6 +106,8 @@ extension V1SearchRequest {
             durationMaxNanos: maxDuration == 0 ? nil : UInt64(max(maxDuration, 0)),
             limit: limit
         )
+        query.traceDurationMinNanos = traceMin > 0 ? UInt64(traceMin) : nil
+        query.traceDurationMaxNanos = traceMax == 0 ? nil : UInt64(max(traceMax, 0))
         return .search(query, raw: raw)
     }
 
