@@ -20,8 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Served: UDP 6831 (Thrift compact) and 6832 (Thrift binary), HTTP 14268 (Thrift, /api/sampling), \
             Jaeger gRPC 14250 (PostSpans, SamplingManager), Zipkin 9411, OTLP gRPC 4317 and HTTP 4318, sampling 5778, \
-            query HTTP 16686 (v1 JSON API), admin 14269. Not built yet (its flag is accepted and ignored): \
-            query gRPC 16685.
+            query HTTP 16686 (v1 JSON API and api_v3), query gRPC 16685 (api_v2 and api_v3 QueryService), \
+            admin 14269.
             """
     )
 
@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("query.http-server.host-port"), help: "Query HTTP API and UI.")
     var queryHTTPHostPort = ":16686"
 
-    @Option(name: .customLong("query.grpc-server.host-port"), help: "Query gRPC API (not built yet).")
+    @Option(name: .customLong("query.grpc-server.host-port"), help: "Query gRPC API (jaeger.api_v2 and api_v3 QueryService).")
     var queryGRPCHostPort = ":16685"
 
     @Option(name: .customLong("admin.http.host-port"), help: "Admin: health on / and Prometheus /metrics.")
@@ -125,6 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("collector.grpc-server.host-port", collectorGRPCHostPort),
             ("http-server.host-port", samplingHostPort),
             ("collector.zipkin.host-port", zipkinHostPort),
+            ("query.grpc-server.host-port", queryGRPCHostPort),
             ("collector.otlp.http.host-port", otlpHTTPHostPort),
             ("query.http-server.host-port", queryHTTPHostPort),
             ("admin.http.host-port", adminHostPort),
@@ -157,6 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
         server.jaegerGRPC = HostPort(collectorGRPCHostPort)
         server.samplingHTTP = HostPort(samplingHostPort)
         server.zipkinHTTP = HostPort(zipkinHostPort)
+        server.queryGRPC = HostPort(queryGRPCHostPort)
         if let path = samplingStrategiesFile {
             server.sampling = try SamplingStrategyStore(path: path, logger: logger)
         }

@@ -39,6 +39,7 @@ package struct SpoorServerConfiguration: Sendable {
     package var jaegerGRPC: HostPort?
     package var samplingHTTP: HostPort?
     package var zipkinHTTP: HostPort?
+    package var queryGRPC: HostPort?
     package var admin: HostPort?
     package var queueSpans: Int
     package var queueBytes: Int
@@ -84,8 +85,9 @@ package enum SpoorServices {
         let listenerCount = [
             configuration.compactUDP, configuration.binaryUDP, configuration.thriftHTTP, configuration.otlpGRPC,
             configuration.otlpHTTP, configuration.queryHTTP, configuration.jaegerGRPC, configuration.samplingHTTP,
-            configuration.zipkinHTTP,
+            configuration.zipkinHTTP, configuration.queryGRPC,
         ].compactMap { $0 }.count
+        let search = TraceSearch(store: store)
         let sampling = configuration.sampling ?? SamplingStrategyStore(logger: logger)
         let readiness = Readiness(listeners: listenerCount)
         var services: [any Service] = [
@@ -146,11 +148,20 @@ package enum SpoorServices {
         }
         if let address = configuration.queryHTTP {
             let router = Router()
-            let search = TraceSearch(store: store)
             // v3 routes first: the v1 routes end with the `/api/**` 404 catch-all.
             V3Routes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
             QueryRoutes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
             services.append(httpApplication(router, address, logger: logger, name: "query-http", readiness: readiness))
+        }
+        if let address = configuration.queryGRPC {
+            services.append(
+                GRPCListener(
+                    host: address.host, port: address.port,
+                    services: [
+                        QueryGRPCServiceV2(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton),
+                        QueryGRPCServiceV3(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton),
+                    ],
+                    maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
         }
         services.append(ShutdownWatcher(readiness: readiness))
         return services

@@ -46,6 +46,7 @@ PORT_FLAGS = {
     "otlp_grpc": "--collector.otlp.grpc.host-port",
     "otlp_http": "--collector.otlp.http.host-port",
     "query": "--query.http-server.host-port",
+    "query_grpc": "--query.grpc-server.host-port",
     "admin": "--admin.http.host-port",
     "sampling": "--http-server.host-port",
     "jaeger_grpc": "--collector.grpc-server.host-port",
