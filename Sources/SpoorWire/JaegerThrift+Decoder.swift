@@ -120,15 +120,9 @@ enum JaegerThriftDecoder {
 
     /// `list<Span>`.
     static func readSpans<R: ThriftReader>(_ reader: inout R, process: Process) throws(ThriftError) -> [Span] {
-        let count = try readStructListHeader(&reader, fieldID: 2, limit: reader.limits.maxSpansPerBatch)
-        var spans: [Span] = []
-        spans.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
-            spans.append(try readSpan(&reader, process: process))
+        try reader.readStructList(fieldID: 2, limit: reader.limits.maxSpansPerBatch) { (reader: inout R) throws(ThriftError) in
+            try readSpan(&reader, process: process)
         }
-        reader.leaveContainer()
-        return spans
     }
 
     /// Field ids of `Span` that the IDL marks required: 1–5 and 7–9.
@@ -202,12 +196,8 @@ enum JaegerThriftDecoder {
     /// `list<SpanRef>` of `SpanRef {1: req SpanRefType refType, 2: req i64 traceIdLow,
     /// 3: req i64 traceIdHigh, 4: req i64 spanId}`. Ref types other than CHILD_OF (0) become FOLLOWS_FROM.
     static func readReferences<R: ThriftReader>(_ reader: inout R) throws(ThriftError) -> [SpanReference] {
-        let count = try readStructListHeader(&reader, fieldID: 6, limit: reader.limits.maxListElements)
-        guard count > 0 else { return [] }
-        var references: [SpanReference] = []
-        references.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
+        try reader.readStructList(fieldID: 6, limit: reader.limits.maxListElements) {
+            (reader: inout R) throws(ThriftError) -> SpanReference in
             var refType: Int32 = 0
             var traceIDLow: Int64 = 0
             var traceIDHigh: Int64 = 0
@@ -231,26 +221,18 @@ enum JaegerThriftDecoder {
             for id in 1...4 where seen & (1 << UInt8(id)) == 0 {
                 throw .missingRequiredField(struct: "SpanRef", field: names[id])
             }
-            references.append(
-                SpanReference(
-                    refType: refType == 0 ? .childOf : .followsFrom,
-                    traceID: TraceID(high: UInt64(bitPattern: traceIDHigh), low: UInt64(bitPattern: traceIDLow)),
-                    spanID: SpanID(UInt64(bitPattern: spanID))
-                )
+            return SpanReference(
+                refType: refType == 0 ? .childOf : .followsFrom,
+                traceID: TraceID(high: UInt64(bitPattern: traceIDHigh), low: UInt64(bitPattern: traceIDLow)),
+                spanID: SpanID(UInt64(bitPattern: spanID))
             )
         }
-        reader.leaveContainer()
-        return references
     }
 
     /// `list<Log>` of `Log {1: req i64 timestamp, 2: req list<Tag> fields}`.
     static func readLogs<R: ThriftReader>(_ reader: inout R) throws(ThriftError) -> [SpanLog] {
-        let count = try readStructListHeader(&reader, fieldID: 11, limit: reader.limits.maxListElements)
-        guard count > 0 else { return [] }
-        var logs: [SpanLog] = []
-        logs.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
+        try reader.readStructList(fieldID: 11, limit: reader.limits.maxListElements) {
+            (reader: inout R) throws(ThriftError) -> SpanLog in
             var timestamp: Int64 = 0
             var fields: [Attribute] = []
             var seen: UInt8 = 0
@@ -268,24 +250,15 @@ enum JaegerThriftDecoder {
             reader.readStructEnd(scope)
             if seen & 0b10 == 0 { throw .missingRequiredField(struct: "Log", field: "timestamp") }
             if seen & 0b100 == 0 { throw .missingRequiredField(struct: "Log", field: "fields") }
-            logs.append(SpanLog(timestampUnixNanos: nanoseconds(fromMicroseconds: timestamp), fields: fields))
+            return SpanLog(timestampUnixNanos: nanoseconds(fromMicroseconds: timestamp), fields: fields)
         }
-        reader.leaveContainer()
-        return logs
     }
 
     /// `list<Tag>`, bounded by `maxTagsPerSpan`.
     static func readTags<R: ThriftReader>(_ reader: inout R, fieldID: Int16) throws(ThriftError) -> [Attribute] {
-        let count = try readStructListHeader(&reader, fieldID: fieldID, limit: reader.limits.maxTagsPerSpan)
-        guard count > 0 else { return [] }
-        var tags: [Attribute] = []
-        tags.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
-            tags.append(try readTag(&reader))
+        try reader.readStructList(fieldID: fieldID, limit: reader.limits.maxTagsPerSpan) { (reader: inout R) throws(ThriftError) in
+            try readTag(&reader)
         }
-        reader.leaveContainer()
-        return tags
     }
 
     /// `Tag {1: req string key, 2: req TagType vType, 3: opt string vStr, 4: opt double vDouble,
@@ -335,24 +308,6 @@ enum JaegerThriftDecoder {
     }
 
     // MARK: Helpers
-
-    /// Most elements reserved up front: counts are only bounded by the remaining bytes, so larger
-    /// lists grow as their elements actually decode instead of trusting the header.
-    private static let reservationCap = 1024
-
-    /// Reads a list header whose elements must be structs; returns the element count.
-    @inline(__always)
-    static func readStructListHeader<R: ThriftReader>(
-        _ reader: inout R, fieldID: Int16, limit: Int
-    ) throws(ThriftError) -> Int {
-        let header = try reader.readListHeader()
-        guard header.count > 0 else { return 0 }
-        guard header.elementType == .struct else {
-            throw .unexpectedType(fieldID: fieldID, wireType: header.elementType.rawValue)
-        }
-        guard header.count <= limit else { throw .lengthOverLimit(length: header.count, limit: limit) }
-        return header.count
-    }
 
     /// µs → ns: negative times clamp to 0, overflow saturates at `UInt64.max`.
     @inline(__always)

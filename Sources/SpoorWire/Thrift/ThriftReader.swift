@@ -157,6 +157,28 @@ package protocol ThriftReader {
 }
 
 extension ThriftReader {
+    /// Reads a `list<struct>` field value: the element type must be struct and the count at most `limit`; each
+    /// element is decoded by `element` one nesting level down. At most 1024 elements are reserved up front (the
+    /// count is only bounded by the remaining bytes), so larger lists grow as their elements actually decode.
+    mutating func readStructList<T>(
+        fieldID: Int16, limit: Int, _ element: (inout Self) throws(ThriftError) -> T
+    ) throws(ThriftError) -> [T] {
+        let header = try readListHeader()
+        guard header.count > 0 else { return [] }
+        guard header.elementType == .struct else {
+            throw .unexpectedType(fieldID: fieldID, wireType: header.elementType.rawValue)
+        }
+        guard header.count <= limit else { throw .lengthOverLimit(length: header.count, limit: limit) }
+        var items: [T] = []
+        items.reserveCapacity(min(header.count, 1024))
+        try enterContainer()
+        for _ in 0..<header.count {
+            items.append(try element(&self))
+        }
+        leaveContainer()
+        return items
+    }
+
     /// Skips one value of `type`, recursing into containers up to `limits.maxDepth`.
     package mutating func skip(_ type: ThriftType) throws(ThriftError) {
         switch type {

@@ -15,17 +15,7 @@ enum ZipkinJSONReader {
     // MARK: v2
 
     static func v2Spans(_ root: JSONValue, limits: DecodingLimits) throws(ZipkinError) -> [ZipkinV2Span] {
-        let items = try spanArray(root, limits: limits)
-        var spans: [ZipkinV2Span] = []
-        spans.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() where item != .null {
-            do throws(ZipkinError) {
-                spans.append(try v2Span(item, limits: limits))
-            } catch {
-                throw error.at("[\(index)]")
-            }
-        }
-        return spans
+        try spans(root, limits: limits) { (item: JSONValue) throws(ZipkinError) in try v2Span(item, limits: limits) }
     }
 
     private static func v2Span(_ object: JSONValue, limits: DecodingLimits) throws(ZipkinError) -> ZipkinV2Span {
@@ -114,17 +104,7 @@ enum ZipkinJSONReader {
     // MARK: v1
 
     static func v1Spans(_ root: JSONValue, limits: DecodingLimits) throws(ZipkinError) -> [ZipkinV1Span] {
-        let items = try spanArray(root, limits: limits)
-        var spans: [ZipkinV1Span] = []
-        spans.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() where item != .null {
-            do throws(ZipkinError) {
-                spans.append(try v1Span(item, limits: limits))
-            } catch {
-                throw error.at("[\(index)]")
-            }
-        }
-        return spans
+        try spans(root, limits: limits) { (item: JSONValue) throws(ZipkinError) in try v1Span(item, limits: limits) }
     }
 
     private static func v1Span(_ object: JSONValue, limits: DecodingLimits) throws(ZipkinError) -> ZipkinV1Span {
@@ -279,12 +259,25 @@ enum ZipkinJSONReader {
 
     // MARK: Shared
 
-    private static func spanArray(_ root: JSONValue, limits: DecodingLimits) throws(ZipkinError) -> [JSONValue] {
+    /// The top-level span array of both APIs: bounded by `maxSpansPerBatch`, `null` elements skipped, and an
+    /// element's error prefixed with its index.
+    private static func spans<T>(
+        _ root: JSONValue, limits: DecodingLimits, _ decode: (JSONValue) throws(ZipkinError) -> T
+    ) throws(ZipkinError) -> [T] {
         guard case .array(let items) = root else { throw .wrongJSONType(path: "", expected: "an array of spans") }
         guard items.count <= limits.maxSpansPerBatch else {
             throw .tooManySpans(count: items.count, limit: limits.maxSpansPerBatch)
         }
-        return items
+        var spans: [T] = []
+        spans.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() where item != .null {
+            do throws(ZipkinError) {
+                spans.append(try decode(item))
+            } catch {
+                throw error.at("[\(index)]")
+            }
+        }
+        return spans
     }
 
     private static func traceID(_ object: JSONValue) throws(ZipkinError) -> TraceID {

@@ -14,15 +14,9 @@
 enum ZipkinThriftDecoder {
     /// `list<zipkincore.Span>`: the HTTP `/api/v1/spans` Thrift body and the `emitZipkinBatch` argument.
     static func readSpanList<R: ThriftReader>(_ reader: inout R) throws(ThriftError) -> [ZipkinV1Span] {
-        let count = try structListCount(&reader, fieldID: 1, limit: reader.limits.maxSpansPerBatch)
-        var spans: [ZipkinV1Span] = []
-        spans.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
-            spans.append(try readSpan(&reader))
+        try reader.readStructList(fieldID: 1, limit: reader.limits.maxSpansPerBatch) { (reader: inout R) throws(ThriftError) in
+            try readSpan(&reader)
         }
-        reader.leaveContainer()
-        return spans
     }
 
     static func readSpan<R: ThriftReader>(_ reader: inout R) throws(ThriftError) -> ZipkinV1Span {
@@ -48,11 +42,8 @@ enum ZipkinThriftDecoder {
     }
 
     static func readAnnotations<R: ThriftReader>(_ reader: inout R) throws(ThriftError) -> [ZipkinV1Annotation] {
-        let count = try structListCount(&reader, fieldID: 6, limit: reader.limits.maxListElements)
-        var annotations: [ZipkinV1Annotation] = []
-        annotations.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
+        try reader.readStructList(fieldID: 6, limit: reader.limits.maxListElements) {
+            (reader: inout R) throws(ThriftError) -> ZipkinV1Annotation in
             var annotation = ZipkinV1Annotation()
             let scope = try reader.readStructBegin()
             while let field = try reader.readFieldHeader() {
@@ -64,20 +55,15 @@ enum ZipkinThriftDecoder {
                 }
             }
             reader.readStructEnd(scope)
-            annotations.append(annotation)
+            return annotation
         }
-        reader.leaveContainer()
-        return annotations
     }
 
     static func readBinaryAnnotations<R: ThriftReader>(
         _ reader: inout R
     ) throws(ThriftError) -> [ZipkinV1BinaryAnnotation] {
-        let count = try structListCount(&reader, fieldID: 8, limit: reader.limits.maxTagsPerSpan)
-        var annotations: [ZipkinV1BinaryAnnotation] = []
-        annotations.reserveCapacity(min(count, reservationCap))
-        try reader.enterContainer()
-        for _ in 0..<count {
+        try reader.readStructList(fieldID: 8, limit: reader.limits.maxTagsPerSpan) {
+            (reader: inout R) throws(ThriftError) -> ZipkinV1BinaryAnnotation in
             var annotation = ZipkinV1BinaryAnnotation()
             let scope = try reader.readStructBegin()
             while let field = try reader.readFieldHeader() {
@@ -90,10 +76,8 @@ enum ZipkinThriftDecoder {
                 }
             }
             reader.readStructEnd(scope)
-            annotations.append(annotation)
+            return annotation
         }
-        reader.leaveContainer()
-        return annotations
     }
 
     static func readEndpoint<R: ThriftReader>(_ reader: inout R) throws(ThriftError) -> ZipkinV1Endpoint {
@@ -110,23 +94,5 @@ enum ZipkinThriftDecoder {
         }
         reader.readStructEnd(scope)
         return endpoint
-    }
-
-    // MARK: Helpers
-
-    /// Most elements reserved up front; larger lists grow as their elements actually decode.
-    private static let reservationCap = 1024
-
-    /// Reads a list header whose elements must be structs; returns the element count.
-    private static func structListCount<R: ThriftReader>(
-        _ reader: inout R, fieldID: Int16, limit: Int
-    ) throws(ThriftError) -> Int {
-        let header = try reader.readListHeader()
-        guard header.count > 0 else { return 0 }
-        guard header.elementType == .struct else {
-            throw .unexpectedType(fieldID: fieldID, wireType: header.elementType.rawValue)
-        }
-        guard header.count <= limit else { throw .lengthOverLimit(length: header.count, limit: limit) }
-        return header.count
     }
 }
