@@ -4,7 +4,8 @@ import SpoorStorage
 /// Answers trace queries from the store's indexes: plans index scans, intersects their candidate trace ids, then
 /// verifies each candidate on its spans (one span must satisfy every predicate, spec/query-api.md §6.1).
 package struct TraceSearch: Sendable {
-    private let store: SpanStore
+    /// The store searched (dependencies and metrics read its rollups).
+    package let store: SpanStore
     /// Most candidate traces one index scan may contribute before the scan stops.
     private let maxCandidatesPerScan: Int
 
@@ -14,10 +15,18 @@ package struct TraceSearch: Sendable {
         self.maxCandidatesPerScan = maxCandidatesPerScan
     }
 
-    /// The spans of one trace, or nil when no live bucket holds it.
+    /// The spans of one trace, or nil when neither a live bucket nor the archive holds it (live data first, as
+    /// Jaeger reads its primary store before the archive).
     package func trace(tenant: String, id: TraceID) throws(StorageError) -> [Span]? {
         let spans = try store.trace(tenant: tenant, traceID: id)
-        return spans.isEmpty ? nil : spans
+        if !spans.isEmpty { return spans }
+        let archived = try store.archivedTrace(tenant: tenant, traceID: id)
+        return archived.isEmpty ? nil : archived
+    }
+
+    /// Copies a trace to the archive; false when no live bucket holds it.
+    package func archive(tenant: String, id: TraceID) throws(StorageError) -> Bool {
+        try store.archive(tenant: tenant, traceID: id) > 0
     }
 
     /// Services of the tenant, sorted.

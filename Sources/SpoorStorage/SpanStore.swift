@@ -10,6 +10,8 @@ package struct StoreConfiguration: Sendable {
     package var syncWrites = false
     /// RocksDB tuning.
     package var tuning = StorageTuning()
+    /// Spans per generation of the dependency tracker (it remembers up to twice this many recent spans).
+    package var dependencyTrackerGeneration = 500_000
 
     /// Defaults (72h retention, Jaeger's).
     package init() {}
@@ -55,7 +57,11 @@ package final class SpanStore: Sendable {
     package let database: RocksDatabase
     package let configuration: StoreConfiguration
     private let catalogFamily: ColumnFamily
+    /// Archived traces (never expire).
+    let archiveFamily: ColumnFamily
     private let state: Mutex<StoreState>
+    /// Parent→child service pairs seen while writing; used by the writer thread only.
+    private let tracker: Mutex<DependencyTracker>
     private let logger: Logger
 
     /// Opens (or creates) the store in `path` and loads the catalog.
@@ -66,6 +72,7 @@ package final class SpanStore: Sendable {
             database = try RocksDatabase(
                 path: path, tuning: configuration.tuning, mergeOperator: MergeOperatorSpec(kind: .traceSummary))
             catalogFamily = try database.columnFamilyCreatingIfNeeded("catalog")
+            archiveFamily = try database.columnFamilyCreatingIfNeeded("archive")
         } catch {
             throw .rocks(error)
         }
@@ -88,6 +95,7 @@ package final class SpanStore: Sendable {
             throw .corrupt("catalog: \(error)")
         }
         self.state = Mutex(state)
+        self.tracker = Mutex(DependencyTracker(generationSize: configuration.dependencyTrackerGeneration))
     }
 
     /// Closes RocksDB.
@@ -120,6 +128,8 @@ package final class SpanStore: Sendable {
         var prepared = PreparedWrite(tenant: tenant)
         prepared.entries.reserveCapacity(spans.count * 8)
         var summaries: [SummaryKey: TraceSummary] = [:]
+        var rollups: [RollupKey: SpanRollup] = [:]
+        prepared.edgeSpans.reserveCapacity(spans.count)
         var value: [UInt8] = []
         for (span, route) in zip(spans, routes) {
             let bucket = BucketRef(start: route.start, width: route.width)
@@ -162,6 +172,18 @@ package final class SpanStore: Sendable {
             for log in span.logs { log.fields.forEach(indexTag) }
 
             summaries[SummaryKey(traceID: span.traceID, bucket: bucket), default: TraceSummary()].add(span)
+            let startSeconds = start / 1_000_000_000
+            let isError = span.isError
+            for resolution in [RollupResolution.minute, .hour] {
+                let rollupKey = RollupKey(
+                    bucket: bucket, resolution: resolution, service: service, slot: startSeconds - startSeconds % resolution.seconds,
+                    kind: kind, operation: span.operationName)
+                rollups[rollupKey, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: isError)
+            }
+            prepared.edgeSpans.append(
+                EdgeSpan(
+                    traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
+                    startNanos: start, bucket: bucket))
             prepared.catalog.insert(CatalogEntry(service: service, operation: OperationKey(name: span.operationName, kind: kind), bucket: bucket.start))
             prepared.spanCount += 1
             prepared.byteCount += value.count
@@ -171,6 +193,15 @@ package final class SpanStore: Sendable {
                 .init(
                     bucket: summaryKey.bucket, key: Keys.summary(tenant: tenant, traceID: summaryKey.traceID),
                     value: summary.encoded(), isMerge: true))
+        }
+        for (rollupKey, rollup) in rollups {
+            prepared.entries.append(
+                .init(
+                    bucket: rollupKey.bucket,
+                    key: Keys.rollup(
+                        tenant: tenant, resolution: rollupKey.resolution, service: rollupKey.service, slot: rollupKey.slot,
+                        kind: rollupKey.kind, operation: rollupKey.operation),
+                    value: rollup.encoded(), isMerge: true))
         }
         return prepared
     }
@@ -221,6 +252,39 @@ package final class SpanStore: Sendable {
                     value: [])
             }
             result.storedSpans += write.spanCount
+        }
+        var dependencyCounts: [DependencyKey: UInt64] = [:]
+        tracker.withLock { tracker in
+            for write in writes {
+                for edge in tracker.record(tenant: write.tenant, write.edgeSpans) {
+                    let seconds = edge.childStartNanos / 1_000_000_000
+                    for resolution in [RollupResolution.minute, .hour] {
+                        let key = DependencyKey(
+                            tenant: write.tenant, bucket: edge.bucket, resolution: resolution,
+                            slot: seconds - seconds % resolution.seconds, parent: edge.parent, child: edge.child)
+                        dependencyCounts[key, default: 0] += 1
+                    }
+                }
+            }
+        }
+        for (key, count) in dependencyCounts {
+            guard (key.bucket.start &+ key.bucket.width) &* 1_000_000_000 > cutoff else { continue }
+            if families[key.bucket.start] == nil {
+                do {
+                    families[key.bucket.start] = try ensureBucket(key.bucket)
+                } catch {
+                    throw .rocks(error)
+                }
+            }
+            live.append(
+                (
+                    key.bucket.start,
+                    .init(
+                        bucket: key.bucket,
+                        key: Keys.dependency(
+                            tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
+                        value: CounterValue.encode(count), isMerge: true)
+                ))
         }
         live.sort { a, b in a.bucket != b.bucket ? a.bucket < b.bucket : Keys.less(a.entry.key, b.entry.key) }
         for (bucket, entry) in live {
@@ -298,20 +362,26 @@ package final class SpanStore: Sendable {
 
     /// Every span of a trace in every live bucket, in key order (start time, span id).
     package func trace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
+        var spans: [Span] = []
+        for bucket in state.withLock({ $0.buckets }) {
+            try readSpans(bucket.family, tenant: tenant, traceID: traceID, into: &spans)
+        }
+        return spans
+    }
+
+    /// Reads the span records of a trace from one family.
+    func readSpans(_ family: ColumnFamily, tenant: String, traceID: TraceID, into spans: inout [Span]) throws(StorageError) {
         let prefix = Keys.spanPrefix(tenant: tenant, traceID: traceID)
         let upper = Keys.upperBound(of: prefix)
         let offset = prefix.count
-        var spans: [Span] = []
         do {
-            for bucket in state.withLock({ $0.buckets }) {
-                try database.scan(bucket.family, lower: prefix, upper: upper) { key, value in
-                    guard let start = Keys.readUInt64(key, at: offset), let spanID = Keys.readUInt64(key, at: offset + 8) else {
-                        throw StorageError.corrupt("span key")
-                    }
-                    spans.append(
-                        try StoredSpanCodec.decode(value, traceID: traceID, spanID: SpanID(spanID), startTimeUnixNanos: start))
-                    return true
+            try database.scan(family, lower: prefix, upper: upper) { key, value in
+                guard let start = Keys.readUInt64(key, at: offset), let spanID = Keys.readUInt64(key, at: offset + 8) else {
+                    throw StorageError.corrupt("span key")
                 }
+                spans.append(
+                    try StoredSpanCodec.decode(value, traceID: traceID, spanID: SpanID(spanID), startTimeUnixNanos: start))
+                return true
             }
         } catch let error as StorageError {
             throw error
@@ -320,7 +390,6 @@ package final class SpanStore: Sendable {
         } catch {
             throw .corrupt("\(error)")
         }
-        return spans
     }
 
     /// The merged summary of a trace across buckets, or nil when no bucket knows it.
@@ -450,6 +519,8 @@ package struct PreparedWrite: Sendable {
     package var tenant: String
     var entries: [Entry] = []
     var catalog: Set<CatalogEntry> = []
+    /// The spans' identities, for the dependency tracker.
+    var edgeSpans: [EdgeSpan] = []
     /// Spans in this write.
     package var spanCount = 0
     /// Encoded span bytes (values only), for queue accounting.
@@ -474,6 +545,24 @@ struct BucketRef: Hashable, Sendable {
 struct SummaryKey: Hashable {
     var traceID: TraceID
     var bucket: BucketRef
+}
+
+struct RollupKey: Hashable {
+    var bucket: BucketRef
+    var resolution: RollupResolution
+    var service: String
+    var slot: UInt64
+    var kind: SpanKind
+    var operation: String
+}
+
+struct DependencyKey: Hashable {
+    var tenant: String
+    var bucket: BucketRef
+    var resolution: RollupResolution
+    var slot: UInt64
+    var parent: String
+    var child: String
 }
 
 struct TagPair: Hashable {

@@ -147,6 +147,26 @@ struct V1SearchRequestTests {
                 == .multiGet([TraceID(high: 0, low: 2)], raw: false))
     }
 
+    @Test func tagsOrDurationsAloneSearchEveryService() throws {
+        guard case .search(let byTag, _) = try Self.parse("tag=error:true") else {
+            Issue.record("expected a search")
+            return
+        }
+        #expect(byTag.serviceName == nil)
+        #expect(byTag.tags == [TagFilter(key: "error", value: "true")])
+        guard case .search(let byDuration, _) = try Self.parse("minDuration=1ms&operation=x") else {
+            Issue.record("expected a search")
+            return
+        }
+        #expect(byDuration.serviceName == nil)
+        #expect(byDuration.durationMinNanos == 1_000_000)
+        guard case .search(let byTraceDuration, _) = try Self.parse("maxTraceDuration=2s") else {
+            Issue.record("expected a search")
+            return
+        }
+        #expect(byTraceDuration.traceDurationMaxNanos == 2_000_000_000)
+    }
+
     @Test(arguments: [
         ("", "parameter 'service' is required"),
         ("operation=x", "parameter 'service' is required"),

@@ -82,7 +82,10 @@ extension V1SearchRequest {
             }
         }
 
-        if traceIDs.isEmpty && service == nil {
+        // Beyond Jaeger: tags or durations alone search every service of the tenant (the UI's "All Services").
+        // With nothing to narrow the search, the service stays required, as in Jaeger.
+        let hasPredicate = !tags.isEmpty || minDuration != 0 || maxDuration != 0 || traceMin != 0 || traceMax != 0
+        if traceIDs.isEmpty && service == nil && !hasPredicate {
             throw QueryParameterError(message: "parameter 'service' is required")
         }
         if minDuration != 0 && maxDuration != 0 && maxDuration < minDuration {

@@ -82,6 +82,21 @@ package enum UIJSON {
         return writer.bytes
     }
 
+    /// Body of a successful `POST /api/archive/{id}`: `{"data":[],"total":0,"limit":0,"offset":0,"errors":[]}`.
+    package static func archived(pretty: Bool = false) -> [UInt8] {
+        var writer = JSONWriter(pretty: pretty, capacity: 80)
+        writer.beginObject()
+        writer.key("data")
+        writer.beginArray()
+        writer.endArray()
+        writer.envelopeCounts(total: 0)
+        writer.key("errors")
+        writer.beginArray()
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+
     /// Error body: `{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":…,"msg":…}]}`;
     /// `code` is left out when 0. No trailing newline.
     package static func error(code: Int, message: String, pretty: Bool = false) -> [UInt8] {

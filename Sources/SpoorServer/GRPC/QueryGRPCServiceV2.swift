@@ -8,7 +8,6 @@ import SpoorWire
 ///
 /// Traces stream as `SpansResponseChunk`s of at most 10 spans, each span carrying its process. Every RPC resolves
 /// the tenant from the request metadata (`TenantError.rpcError` on failure); storage reads run on `pool`.
-/// ArchiveTrace and GetDependencies answer UNIMPLEMENTED.
 package struct QueryGRPCServiceV2: Jaeger_ApiV2_QueryService.ServiceProtocol {
     private let search: TraceSearch
     private let tenancy: TenantResolver
@@ -42,12 +41,20 @@ package struct QueryGRPCServiceV2: Jaeger_ApiV2_QueryService.ServiceProtocol {
         }
     }
 
-    /// Not built yet: UNIMPLEMENTED.
+    /// Copies a trace to the archive (never expired). Unknown → NOT_FOUND.
     package func archiveTrace(
         request: ServerRequest<Jaeger_ApiV2_ArchiveTraceRequest>, context: ServerContext
     ) async throws -> ServerResponse<Jaeger_ApiV2_ArchiveTraceResponse> {
-        _ = try QueryGRPCSupport.tenant(tenancy, request.metadata)
-        throw RPCError(code: .unimplemented, message: "archive storage is not supported by this server")
+        let tenant = try QueryGRPCSupport.tenant(tenancy, request.metadata)
+        guard let id = TraceID(bytes: request.message.traceID) else {
+            throw RPCError(code: .invalidArgument, message: "trace ID must be 8 or 16 bytes")
+        }
+        guard !id.isZero else { throw RPCError(code: .invalidArgument, message: "uninitialized TraceID is not allowed") }
+        let search = self.search
+        guard try await QueryGRPCSupport.read(pool, { try search.archive(tenant: tenant, id: id) }) else {
+            throw RPCError(code: .notFound, message: "trace not found")
+        }
+        return ServerResponse(message: Jaeger_ApiV2_ArchiveTraceResponse())
     }
 
     /// Streams the matching traces, newest first; no match ends the stream with no messages.

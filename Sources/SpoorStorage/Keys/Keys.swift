@@ -22,6 +22,10 @@ import Glibc
 ///   operation  tenant 0x21 str(service) str(operation) [start:u64 BE] id → [kind:u8]
 ///   tag        tenant 0x22 str(service) str(key) str(value) [start:u64 BE] id → ""
 ///   duration   tenant 0x23 str(service) [duration:u64 BE] [start:u64 BE] id → ""
+///   dependency tenant 0x30|0x31 [slot:u64 BE] str(parent) str(child)  → counter merge operands (0x30 minute, 0x31 hour)
+///   rollup     tenant 0x32|0x33 str(service) [slot:u64 BE] [kind:u8] str(operation) → SpanRollup merge operands
+///                                                                     (0x32 minute, 0x33 hour; slot = seconds)
+/// The "archive" family keeps archived traces forever, with span keys as above.
 /// The catalog family "catalog" lists what exists in which bucket:
 ///   operation  tenant 0x02 str(service) str(operation) [kind:u8] [bucketStart:u64 BE] → ""
 /// ```
@@ -40,6 +44,26 @@ package enum Keys {
     package static let operationIndexTag: UInt8 = 0x21
     package static let tagIndexTag: UInt8 = 0x22
     package static let durationIndexTag: UInt8 = 0x23
+    package static let dependencyMinuteTag: UInt8 = 0x30
+    package static let dependencyHourTag: UInt8 = 0x31
+    package static let rollupMinuteTag: UInt8 = 0x32
+    package static let rollupHourTag: UInt8 = 0x33
+
+    /// The type byte of a key (after the tenant), or nil for a malformed key.
+    package static func typeTag(_ key: UnsafeRawBufferPointer) -> UInt8? {
+        guard let length = key.first, Int(length) + 1 < key.count else { return nil }
+        return key[Int(length) + 1]
+    }
+
+    /// The dependency key type for a resolution.
+    package static func dependencyTag(_ resolution: RollupResolution) -> UInt8 {
+        resolution == .minute ? dependencyMinuteTag : dependencyHourTag
+    }
+
+    /// The rollup key type for a resolution.
+    package static func rollupTag(_ resolution: RollupResolution) -> UInt8 {
+        resolution == .minute ? rollupMinuteTag : rollupHourTag
+    }
 
     /// Appends the tenant prefix.
     @inline(__always)
@@ -175,6 +199,65 @@ package enum Keys {
         return key
     }
 
+    /// `tenant 0x30|0x31` — followed by `slot str(parent) str(child)`.
+    package static func dependencyPrefix(tenant: String, resolution: RollupResolution) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(dependencyTag(resolution))
+        return key
+    }
+
+    /// `tenant 0x30|0x31 slot str(parent) str(child)`
+    package static func dependency(
+        tenant: String, resolution: RollupResolution, slot: UInt64, parent: String, child: String
+    ) -> [UInt8] {
+        var key = dependencyPrefix(tenant: tenant, resolution: resolution)
+        appendUInt64(slot, to: &key)
+        appendString(parent, to: &key)
+        appendString(child, to: &key)
+        return key
+    }
+
+    /// Decodes the part of a dependency key after its prefix.
+    package static func parseDependency(_ key: UnsafeRawBufferPointer, prefixLength: Int) -> (slot: UInt64, parent: String, child: String)? {
+        var reader = KeyReader(key)
+        reader.skip(prefixLength)
+        guard let slot = reader.uint64(), let parent = reader.lengthPrefixedString(), let child = reader.lengthPrefixedString(),
+            reader.isAtEnd
+        else { return nil }
+        return (slot, parent, child)
+    }
+
+    /// `tenant 0x32|0x33 str(service)` — followed by `slot kind str(operation)`.
+    package static func rollupPrefix(tenant: String, resolution: RollupResolution, service: String) -> [UInt8] {
+        var key: [UInt8] = []
+        appendTenant(tenant, to: &key)
+        key.append(rollupTag(resolution))
+        appendString(service, to: &key)
+        return key
+    }
+
+    /// `tenant 0x32|0x33 str(service) slot kind str(operation)`
+    package static func rollup(
+        tenant: String, resolution: RollupResolution, service: String, slot: UInt64, kind: SpanKind, operation: String
+    ) -> [UInt8] {
+        var key = rollupPrefix(tenant: tenant, resolution: resolution, service: service)
+        appendUInt64(slot, to: &key)
+        key.append(kind.rawValue)
+        appendString(operation, to: &key)
+        return key
+    }
+
+    /// Decodes the part of a rollup key after its prefix.
+    package static func parseRollup(_ key: UnsafeRawBufferPointer, prefixLength: Int) -> (slot: UInt64, kind: SpanKind, operation: String)? {
+        var reader = KeyReader(key)
+        reader.skip(prefixLength)
+        guard let slot = reader.uint64(), let kindByte = reader.byte(), let kind = SpanKind(rawValue: kindByte),
+            let operation = reader.lengthPrefixedString(), reader.isAtEnd
+        else { return nil }
+        return (slot, kind, operation)
+    }
+
     /// Decodes a catalog key.
     package static func parseCatalog(_ key: UnsafeRawBufferPointer) -> (tenant: String, service: String, operation: String, kind: SpanKind, bucketStart: UInt64)? {
         var reader = KeyReader(key)
@@ -224,6 +307,8 @@ package struct KeyReader {
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func skip(_ count: Int) { offset = min(bytes.count, offset + max(0, count)) }
 
     mutating func byte() -> UInt8? {
         guard offset < bytes.count else { return nil }

@@ -4,7 +4,7 @@ import CRocksDB
 import Glibc
 #endif
 
-/// A merge operator written in Swift: `merge` folds operands (oldest first) into one value.
+/// A merge operator written in Swift: folds operands (oldest first) into one value, by the key's type.
 ///
 /// The C callbacks cannot capture, so the operator is a static function chosen by `kind`.
 package struct MergeOperatorSpec: Sendable {
@@ -20,32 +20,42 @@ package struct MergeOperatorSpec: Sendable {
         case .traceSummary:
             return rocksdb_mergeoperator_create(
                 nil, { _ in },
-                { _, _, _, existing, existingLength, operands, operandLengths, count, success, newLength in
+                { _, key, keyLength, existing, existingLength, operands, operandLengths, count, success, newLength in
                     var parts: [UnsafeRawBufferPointer] = []
                     if let existing { parts.append(UnsafeRawBufferPointer(start: existing, count: existingLength)) }
-                    if let operands, let operandLengths {
-                        for i in 0..<Int(count) {
-                            if let operand = operands[i] {
-                                parts.append(UnsafeRawBufferPointer(start: operand, count: operandLengths[i]))
-                            }
-                        }
-                    }
-                    return MergeOperatorSpec.output(TraceSummary.merge(parts), success: success, length: newLength)
+                    MergeOperatorSpec.collect(operands, operandLengths, count, into: &parts)
+                    return MergeOperatorSpec.output(
+                        MergeOperatorSpec.merge(key: key, keyLength: keyLength, parts), success: success, length: newLength)
                 },
-                { _, _, _, operands, operandLengths, count, success, newLength in
+                { _, key, keyLength, operands, operandLengths, count, success, newLength in
                     var parts: [UnsafeRawBufferPointer] = []
-                    if let operands, let operandLengths {
-                        for i in 0..<Int(count) {
-                            if let operand = operands[i] {
-                                parts.append(UnsafeRawBufferPointer(start: operand, count: operandLengths[i]))
-                            }
-                        }
-                    }
-                    return MergeOperatorSpec.output(TraceSummary.merge(parts), success: success, length: newLength)
+                    MergeOperatorSpec.collect(operands, operandLengths, count, into: &parts)
+                    return MergeOperatorSpec.output(
+                        MergeOperatorSpec.merge(key: key, keyLength: keyLength, parts), success: success, length: newLength)
                 },
                 { _, value, _ in free(UnsafeMutableRawPointer(mutating: value)) },
                 { _ in MergeOperatorSpec.summaryName }
             )
+        }
+    }
+
+    private static func collect(
+        _ operands: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: UnsafePointer<Int>?, _ count: Int32,
+        into parts: inout [UnsafeRawBufferPointer]
+    ) {
+        guard let operands, let lengths else { return }
+        for i in 0..<Int(count) {
+            if let operand = operands[i] { parts.append(UnsafeRawBufferPointer(start: operand, count: lengths[i])) }
+        }
+    }
+
+    /// Picks the merge by the key's type: dependency counters add up, rollups add up, everything else is a summary.
+    private static func merge(key: UnsafePointer<CChar>?, keyLength: Int, _ parts: [UnsafeRawBufferPointer]) -> [UInt8] {
+        let tag = key.flatMap { Keys.typeTag(UnsafeRawBufferPointer(start: $0, count: keyLength)) }
+        switch tag {
+        case Keys.dependencyMinuteTag, Keys.dependencyHourTag: return CounterValue.merge(parts)
+        case Keys.rollupMinuteTag, Keys.rollupHourTag: return SpanRollup.merge(parts)
+        default: return TraceSummary.merge(parts)
         }
     }
 

@@ -1,0 +1,46 @@
+import SpoorModel
+
+extension SpanStore {
+    /// Copies every live span of a trace into the archive family, which retention never touches.
+    /// - Returns: the number of spans archived (0 when the trace is in no live bucket).
+    @discardableResult
+    package func archive(tenant: String, traceID: TraceID) throws(StorageError) -> Int {
+        let prefix = Keys.spanPrefix(tenant: tenant, traceID: traceID)
+        let upper = Keys.upperBound(of: prefix)
+        let batch: WriteBatch
+        do {
+            batch = try WriteBatch()
+        } catch {
+            throw .rocks(error)
+        }
+        var copied = 0
+        for bucket in allBuckets {
+            do {
+                // Span keys are copied as they are: the same span archived twice overwrites itself.
+                try database.scan(bucket.family, lower: prefix, upper: upper) { key, value in
+                    batch.put(archiveFamily, key: [UInt8](key), value: [UInt8](value))
+                    copied += 1
+                    return true
+                }
+            } catch let error as RocksError {
+                throw .rocks(error)
+            } catch {
+                throw .corrupt("\(error)")
+            }
+        }
+        guard copied > 0 else { return 0 }
+        do {
+            try database.write(batch, sync: configuration.syncWrites)
+        } catch {
+            throw .rocks(error)
+        }
+        return copied
+    }
+
+    /// The archived spans of a trace, in key order; empty when it was never archived.
+    package func archivedTrace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
+        var spans: [Span] = []
+        try readSpans(archiveFamily, tenant: tenant, traceID: traceID, into: &spans)
+        return spans
+    }
+}

@@ -1,0 +1,112 @@
+import SpoorModel
+
+extension SpanStore {
+    /// Links from spans starting in `[startNanos, endNanos]`, equal (parent, child) merged, sorted by parent then child.
+    ///
+    /// Whole hours inside the window are read from hour slots, the edges from minute slots, so a week costs about
+    /// 170 hour entries per pair instead of 10,080 minutes. The window is resolved to whole minutes.
+    package func dependencies(tenant: String, startNanos: UInt64, endNanos: UInt64) throws(StorageError) -> [DependencyLink] {
+        guard startNanos <= endNanos else { return [] }
+        let firstMinute = startNanos / 1_000_000_000 / 60 * 60
+        let lastMinute = endNanos / 1_000_000_000 / 60 * 60
+        // Hours [firstHour, endHour) lie wholly inside [firstMinute, lastMinute + 60).
+        let firstHour = (firstMinute + 3599) / 3600 * 3600
+        let endHour = (lastMinute + 60) / 3600 * 3600
+        var counts: [PairKey: UInt64] = [:]
+        if firstHour < endHour {
+            try addDependencies(tenant: tenant, resolution: .hour, from: firstHour, to: endHour - 1, into: &counts)
+            if firstMinute < firstHour {
+                try addDependencies(tenant: tenant, resolution: .minute, from: firstMinute, to: firstHour - 1, into: &counts)
+            }
+            if endHour <= lastMinute {
+                try addDependencies(tenant: tenant, resolution: .minute, from: endHour, to: lastMinute, into: &counts)
+            }
+        } else {
+            try addDependencies(tenant: tenant, resolution: .minute, from: firstMinute, to: lastMinute, into: &counts)
+        }
+        return counts.map { DependencyLink(parent: $0.key.parent, child: $0.key.child, callCount: $0.value) }
+            .sorted { ($0.parent, $0.child) < ($1.parent, $1.child) }
+    }
+
+    /// Rollups of `service` (spans of those kinds; an empty set means every kind) for slots starting in
+    /// `[startNanos, endNanos)` at `resolution`, entries with equal (slot, operation, kind) summed across buckets;
+    /// sorted by slot, operation, kind.
+    package func rollups(
+        tenant: String, service: String, kinds: Set<SpanKind>, startNanos: UInt64, endNanos: UInt64,
+        resolution: RollupResolution
+    ) throws(StorageError) -> [RollupSlot] {
+        guard startNanos < endNanos else { return [] }
+        let width = resolution.seconds
+        let firstSlot = (startNanos / 1_000_000_000 + (startNanos % 1_000_000_000 == 0 ? 0 : 1) + width - 1) / width * width
+        let endSeconds = endNanos / 1_000_000_000 + (endNanos % 1_000_000_000 == 0 ? 0 : 1)
+        guard firstSlot < endSeconds else { return [] }
+        let prefix = Keys.rollupPrefix(tenant: tenant, resolution: resolution, service: service)
+        var lower = prefix
+        Keys.appendUInt64(firstSlot, to: &lower)
+        var upper = prefix
+        Keys.appendUInt64(endSeconds, to: &upper)
+        var slots: [SlotKey: SpanRollup] = [:]
+        // A slot's entries live in the buckets its spans started in: every bucket overlapping the slots' time.
+        for bucket in buckets(overlapping: firstSlot &* 1_000_000_000, endSeconds &* 1_000_000_000) {
+            do {
+                try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
+                    guard let parsed = Keys.parseRollup(key, prefixLength: prefix.count),
+                        kinds.isEmpty || kinds.contains(parsed.kind)
+                    else { return true }
+                    guard let rollup = SpanRollup(value) else { throw StorageError.corrupt("rollup value") }
+                    slots[SlotKey(slot: parsed.slot, operation: parsed.operation, kind: parsed.kind), default: SpanRollup()]
+                        .merge(rollup)
+                    return true
+                }
+            } catch let error as StorageError {
+                throw error
+            } catch let error as RocksError {
+                throw .rocks(error)
+            } catch {
+                throw .corrupt("\(error)")
+            }
+        }
+        return slots.map {
+            RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation, kind: $0.key.kind, rollup: $0.value)
+        }
+        .sorted { ($0.slotStartSeconds, $0.operation, $0.kind.rawValue) < ($1.slotStartSeconds, $1.operation, $1.kind.rawValue) }
+    }
+
+    private func addDependencies(
+        tenant: String, resolution: RollupResolution, from firstSlot: UInt64, to lastSlot: UInt64, into counts: inout [PairKey: UInt64]
+    ) throws(StorageError) {
+        let prefix = Keys.dependencyPrefix(tenant: tenant, resolution: resolution)
+        var lower = prefix
+        Keys.appendUInt64(firstSlot, to: &lower)
+        var upper = prefix
+        Keys.appendUInt64(lastSlot + 1, to: &upper)
+        let slotEnd = (lastSlot + resolution.seconds) &* 1_000_000_000
+        for bucket in buckets(overlapping: firstSlot &* 1_000_000_000, slotEnd) {
+            do {
+                try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
+                    guard let parsed = Keys.parseDependency(key, prefixLength: prefix.count) else { return true }
+                    guard let count = CounterValue.decode(value) else { throw StorageError.corrupt("dependency value") }
+                    counts[PairKey(parent: parsed.parent, child: parsed.child), default: 0] &+= count
+                    return true
+                }
+            } catch let error as StorageError {
+                throw error
+            } catch let error as RocksError {
+                throw .rocks(error)
+            } catch {
+                throw .corrupt("\(error)")
+            }
+        }
+    }
+}
+
+private struct PairKey: Hashable {
+    var parent: String
+    var child: String
+}
+
+private struct SlotKey: Hashable {
+    var slot: UInt64
+    var operation: String
+    var kind: SpanKind
+}
