@@ -40,6 +40,9 @@ package struct TraceSearch: Sendable {
     /// At most `query.limit` matching traces, newest first, each complete.
     package func find(tenant: String, query: TraceQuery) throws(StorageError) -> [[Span]] {
         let limit = query.limit > 0 ? query.limit : TraceQuery.defaultLimit
+        if let service = query.serviceName, let scan = Self.singleTimeOrderedScan(service: service, query: query) {
+            return try stream(tenant: tenant, scan: scan, query: query, limit: limit)
+        }
         let services = query.serviceName.map { [$0] } ?? store.services(tenant: tenant)
         var candidates: [TraceID: UInt64] = [:]
         for service in services {
@@ -49,19 +52,57 @@ package struct TraceSearch: Sendable {
         }
         let ordered = candidates.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }
         var results: [[Span]] = []
-        let traceDurationFiltered = query.traceDurationMinNanos != nil || query.traceDurationMaxNanos != nil
         for (id, _) in ordered {
             guard results.count < limit else { break }
-            if traceDurationFiltered {
-                // The per-trace summary answers whole-trace duration without loading the spans.
-                guard let summary = try store.summary(tenant: tenant, traceID: id) else { continue }
-                if let min = query.traceDurationMinNanos, summary.durationNanos < min { continue }
-                if let max = query.traceDurationMaxNanos, summary.durationNanos > max { continue }
-            }
-            let spans = try store.trace(tenant: tenant, traceID: id)
-            if spans.contains(where: { SpanPredicate.matches($0, query) }) { results.append(spans) }
+            if let spans = try verified(tenant: tenant, id: id, query: query) { results.append(spans) }
         }
         return results
+    }
+
+    /// The one index scan a query needs, when it needs exactly one that visits entries newest first (service,
+    /// operation or one tag; not duration, which visits in duration order).
+    private static func singleTimeOrderedScan(service: String, query: TraceQuery) -> IndexScan? {
+        guard query.durationMinNanos == nil, query.durationMaxNanos == nil else { return nil }
+        switch (query.tags.count, query.operationName) {
+        case (0, nil): return .service(service)
+        case (0, let operation?): return .operation(service: service, operation: operation)
+        case (1, nil): return .tag(service: service, key: query.tags[0].key, value: query.tags[0].value)
+        default: return nil
+        }
+    }
+
+    /// Walks one newest-first index and verifies each new trace as it comes, stopping at `limit` matches: a search
+    /// for the latest 20 traces reads about 20 traces, however many the window holds.
+    private func stream(tenant: String, scan: IndexScan, query: TraceQuery, limit: Int) throws(StorageError) -> [[Span]] {
+        var seen = Set<TraceID>()
+        var results: [[Span]] = []
+        var failure: StorageError? = nil
+        let cap = maxCandidatesPerScan
+        try store.scan(tenant: tenant, index: scan, startMin: query.startTimeMinUnixNanos, startMax: query.startTimeMaxUnixNanos) {
+            id, _ in
+            guard seen.insert(id).inserted else { return true }
+            do throws(StorageError) {
+                if let spans = try verified(tenant: tenant, id: id, query: query) { results.append(spans) }
+            } catch {
+                failure = error
+                return false
+            }
+            return results.count < limit && seen.count < cap
+        }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// The trace's spans when it passes the whole-trace duration bounds and one span satisfies the query.
+    private func verified(tenant: String, id: TraceID, query: TraceQuery) throws(StorageError) -> [Span]? {
+        if query.traceDurationMinNanos != nil || query.traceDurationMaxNanos != nil {
+            // The per-trace summary answers whole-trace duration without loading the spans.
+            guard let summary = try store.summary(tenant: tenant, traceID: id) else { return nil }
+            if let min = query.traceDurationMinNanos, summary.durationNanos < min { return nil }
+            if let max = query.traceDurationMaxNanos, summary.durationNanos > max { return nil }
+        }
+        let spans = try store.trace(tenant: tenant, traceID: id)
+        return spans.contains(where: { SpanPredicate.matches($0, query) }) ? spans : nil
     }
 
     /// Candidate traces of one service: the intersection of every applicable index scan.
