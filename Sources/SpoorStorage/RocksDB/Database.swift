@@ -80,6 +80,15 @@ package final class RocksDatabase: @unchecked Sendable {
 
     private static func applyColumnFamilyOptions(_ options: OpaquePointer, tuning: StorageTuning) {
         rocksdb_options_set_compression(options, Int32(tuning.compression.rawValue))
+        if let bottom = tuning.bottommostCompression {
+            // The last level holds most bytes and is rewritten least: compress it harder, with a trained dictionary
+            // (span records repeat the same keys and values across blocks).
+            rocksdb_options_set_bottommost_compression(options, Int32(bottom.rawValue))
+            if bottom == .zstd {
+                rocksdb_options_set_bottommost_compression_options(options, -14, tuning.bottommostZstdLevel, 0, 16 * 1024, 1)
+                rocksdb_options_set_bottommost_compression_options_zstd_max_train_bytes(options, 100 * 16 * 1024, 1)
+            }
+        }
         rocksdb_options_set_write_buffer_size(options, tuning.writeBufferBytes)
         rocksdb_options_set_max_write_buffer_number(options, 4)
         rocksdb_options_set_level_compaction_dynamic_level_bytes(options, 1)
@@ -256,6 +265,10 @@ package struct StorageTuning: Sendable {
     package var maxTotalWALBytes: UInt64 = 512 << 20
     /// Block compression (LZ4: ~3× faster ingest than zlib on these machines).
     package var compression: Compression = .lz4
+    /// Compression of the bottommost level (nil = same as `compression`).
+    package var bottommostCompression: Compression? = .zstd
+    /// zstd level of the bottommost level.
+    package var bottommostZstdLevel: Int32 = 3
 
     /// Defaults.
     package init() {}
