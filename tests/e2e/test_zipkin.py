@@ -201,7 +201,7 @@ def test_v1_tags_and_error(spoor, zipkin_run):
         e2e.check_kvs(w, span["tags"], expected, problems)
         if "error" not in desc and "error" in [kv["key"] for kv in span["tags"]]:
             problems.append(f"{w}: error tag on a span without error status")
-        e2e.check_kvs(f"{w} process", process.get("tags", []), {"ip": 0x7F000001}, problems)
+        e2e.check_kvs(f"{w} process", process.get("tags", []), {"ip": "127.0.0.1"}, problems)  # IP adjuster
 
     _fail_on(_span_checks(spoor, zipkin_run("v1"), check))
 
@@ -378,8 +378,16 @@ def test_shared_client_and_server_span_ids_stay_two_spans(spoor):
     server = _v2_span(trace_id, span_id, service + "-server", kind="SERVER", name="rpc", shared=True, duration=900)
     r = _post(spoor, json.dumps([client, server]))
     assert r.status_code == 202, (r.status_code, r.text)
-    trace = spoor.wait_trace(trace_id, 2)
-    assert [s["spanID"] for s in trace["spans"]] == [span_id, span_id]
+    spoor.wait_trace(trace_id, 2)
+    # As stored (raw=true) both spans keep the shared id.
+    raw = spoor.get_json(f"/api/traces/{trace_id}", {"raw": "true"})["data"][0]
+    assert [s["spanID"] for s in raw["spans"]] == [span_id, span_id]
+    # Adjusted, the server span gets its own id and becomes the client span's child.
+    trace = spoor.trace(trace_id)
+    by_kind = {e2e.tag_map(s["tags"])["span.kind"][1]: s for s in trace["spans"]}
+    assert by_kind["client"]["spanID"] == span_id
+    assert by_kind["server"]["spanID"] != span_id
+    assert {"refType": "CHILD_OF", "traceID": trace["traceID"], "spanID": span_id} in by_kind["server"]["references"]
     kinds = sorted(e2e.tag_map(s["tags"])["span.kind"][1] for s in trace["spans"])
     assert kinds == ["client", "server"]
     services = sorted(trace["processes"][s["processID"]]["serviceName"] for s in trace["spans"])
