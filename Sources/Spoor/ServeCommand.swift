@@ -31,6 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("retention"), help: "Keep spans this long (Go duration, e.g. 72h, 30m).")
     var retention = "72h"
 
+    @Option(
+        name: .customLong("query.max-clock-skew-adjustment"),
+        help: "Largest clock-skew correction applied to a span when showing a trace (Go duration; 0s = off).")
+    var maxClockSkewAdjustment = "0s"
+
     @Flag(name: .customLong("storage.sync-writes"), help: "fsync every acknowledged write (survives power loss, not only a crash).")
     var syncWrites = false
 
@@ -67,6 +72,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("query.http-server.host-port"), help: "Query HTTP API and UI.")
     var queryHTTPHostPort = ":16686"
 
+    @Option(name: .customLong("query.base-path"), help: "URL prefix of every query HTTP route and the UI, e.g. /jaeger.")
+    var queryBasePath = "/"
+
+    @Option(name: .customLong("query.static-files"), help: "Folder of a Jaeger UI build to serve on the query HTTP port (index.html, static/; .gz files work).")
+    var queryStaticFiles: String?
+
+    @Option(name: .customLong("query.ui-config"), help: "Jaeger UI config file (.json, or .js defining function UIConfig()); re-read every 10s.")
+    var queryUIConfig: String?
+
     @Option(name: .customLong("query.grpc-server.host-port"), help: "Query gRPC API (jaeger.api_v2 and api_v3 QueryService).")
     var queryGRPCHostPort = ":16685"
 
@@ -100,6 +114,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         var problems: [String] = []
         if (try? GoDuration.parse(retention)) == nil { problems.append("--retention: invalid duration \"\(retention)\"") }
+        if (try? GoDuration.parse(maxClockSkewAdjustment)) == nil {
+            problems.append("--query.max-clock-skew-adjustment: invalid duration \"\(maxClockSkewAdjustment)\"")
+        }
         if (try? GoDuration.parse(samplingReloadInterval)) == nil {
             problems.append("--sampling.strategies-reload-interval: invalid duration \"\(samplingReloadInterval)\"")
         }
@@ -111,6 +128,11 @@ struct ServeCommand: AsyncParsableCommand {
         if maxRequestBytes <= 0 { problems.append("--collector.max-request-bytes must be positive") }
         if multiTenancyHeader.isEmpty || HTTPField.Name(multiTenancyHeader) == nil {
             problems.append("--multi-tenancy.header: invalid header name \"\(multiTenancyHeader)\"")
+        }
+        do {
+            _ = try BasePath(validating: queryBasePath)
+        } catch {
+            problems.append("--query.base-path: \(error)")
         }
         if Logger.Level(flag: logLevel) == nil { problems.append("--log-level: unknown level \"\(logLevel)\"") }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
@@ -163,11 +185,15 @@ struct ServeCommand: AsyncParsableCommand {
             server.sampling = try SamplingStrategyStore(path: path, logger: logger)
         }
         server.samplingReloadInterval = .nanoseconds(Int64(clamping: try GoDuration.parse(samplingReloadInterval)))
+        server.maxClockSkewAdjustmentNanos = try GoDuration.parse(maxClockSkewAdjustment)
         server.tenancy.enabled = multiTenancyEnabled
         server.tenancy.header = multiTenancyHeader
         server.tenancy.tenants = Set(multiTenancyTenants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         server.tenancy.udpTenantTag = udpTenantTag
-        let services = SpoorServices.make(store: store, configuration: server, logger: logger) { registry.emitToBuffer() }
+        server.basePath = try BasePath(validating: queryBasePath)
+        server.staticFilesPath = queryStaticFiles.flatMap { $0.isEmpty ? nil : $0 }
+        server.uiConfigPath = queryUIConfig.flatMap { $0.isEmpty ? nil : $0 }
+        let services = try SpoorServices.make(store: store, configuration: server, logger: logger) { registry.emitToBuffer() }
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },

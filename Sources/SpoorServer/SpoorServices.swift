@@ -49,6 +49,14 @@ package struct SpoorServerConfiguration: Sendable {
     package var sampling: SamplingStrategyStore?
     /// How often the strategies file is checked for changes (zero: never).
     package var samplingReloadInterval: Duration = .seconds(10)
+    /// Largest clock-skew shift the query adjusters apply, in nanoseconds (0: off, as Jaeger's default).
+    package var maxClockSkewAdjustmentNanos: UInt64 = 0
+    /// Prefix of every route on the query HTTP port (`--query.base-path`).
+    package var basePath: BasePath = .root
+    /// Jaeger UI build served on the query HTTP port (`--query.static-files`); nil serves a landing page.
+    package var staticFilesPath: String?
+    /// UI config substituted into index.html (`--query.ui-config`, `.json` or `.js`).
+    package var uiConfigPath: String?
 
     /// Creates a configuration; a nil address disables that listener.
     package init(
@@ -72,9 +80,10 @@ package struct SpoorServerConfiguration: Sendable {
 /// listeners, and last a watcher that marks the process not-ready as soon as shutdown begins.
 package enum SpoorServices {
     /// Creates every service.
+    /// - Throws: `UIBundleError` or `UIConfigError` when the UI folder or UI config file cannot be used.
     package static func make(
         store: SpanStore, configuration: SpoorServerConfiguration, logger: Logger, metrics: @escaping @Sendable () -> [UInt8]
-    ) -> [any Service] {
+    ) throws -> [any Service] {
         let tenancy = TenantResolver(configuration.tenancy)
         let writer = SpanWriter(
             store: store, maxQueuedSpans: configuration.queueSpans, maxQueuedBytes: configuration.queueBytes, logger: logger,
@@ -88,6 +97,7 @@ package enum SpoorServices {
             configuration.zipkinHTTP, configuration.queryGRPC,
         ].compactMap { $0 }.count
         let search = TraceSearch(store: store)
+        let adjust = TraceAdjusters(maxClockSkewAdjustmentNanos: configuration.maxClockSkewAdjustmentNanos).adjust
         let sampling = configuration.sampling ?? SamplingStrategyStore(logger: logger)
         let readiness = Readiness(listeners: listenerCount)
         var services: [any Service] = [
@@ -149,17 +159,22 @@ package enum SpoorServices {
         if let address = configuration.queryHTTP {
             let router = Router()
             // v3 routes first: the v1 routes end with the `/api/**` 404 catch-all.
-            V3Routes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
-            QueryRoutes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger)
-            services.append(httpApplication(router, address, logger: logger, name: "query-http", readiness: readiness))
+            V3Routes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger, adjust: adjust)
+            QueryRoutes.add(
+                to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger, adjust: adjust)
+            let ui = try UIRoutes.load(configuration: configuration, pool: NIOThreadPool.singleton, logger: logger)
+            let front = UIBasePathResponderBuilder(router: router, basePath: configuration.basePath, ui: ui)
+            services.append(httpApplication(front, address, logger: logger, name: "query-http", readiness: readiness))
         }
         if let address = configuration.queryGRPC {
             services.append(
                 GRPCListener(
                     host: address.host, port: address.port,
                     services: [
-                        QueryGRPCServiceV2(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton),
-                        QueryGRPCServiceV3(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton),
+                        QueryGRPCServiceV2(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton, adjust: adjust),
+                        QueryGRPCServiceV3(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton, adjust: adjust),
+                        GRPCHealthService(readiness: readiness),
+                        GRPCReflectionService(), GRPCReflectionServiceV1Alpha(),
                     ],
                     maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
         }
@@ -167,9 +182,9 @@ package enum SpoorServices {
         return services
     }
 
-    private static func httpApplication(
-        _ router: Router<BasicRequestContext>, _ address: HostPort, logger: Logger, name: String, readiness: Readiness?
-    ) -> any Service {
+    private static func httpApplication<Builder: HTTPResponderBuilder>(
+        _ router: Builder, _ address: HostPort, logger: Logger, name: String, readiness: Readiness?
+    ) -> any Service where Builder.Responder.Context == BasicRequestContext {
         var logger = logger
         logger[metadataKey: "component"] = "\(name)"
         return Application(

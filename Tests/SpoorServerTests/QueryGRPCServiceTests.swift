@@ -208,12 +208,16 @@ struct QueryGRPCServiceTests {
         }
     }
 
-    @Test func v2UnimplementedRPCs() async throws {
+    @Test func v2ArchiveAndDependencyRequestChecks() async throws {
         try await Self.withClients { v2, _ in
             var archive = Jaeger_ApiV2_ArchiveTraceRequest()
             archive.traceID = Data(Self.trace1Bytes)
-            #expect(await Self.code { _ = try await v2.archiveTrace(archive) } == .unimplemented)
-            #expect(await Self.code { _ = try await v2.getDependencies(Jaeger_ApiV2_GetDependenciesRequest()) } == .unimplemented)
+            _ = try await v2.archiveTrace(archive)
+            var unknown = Jaeger_ApiV2_ArchiveTraceRequest()
+            unknown.traceID = Data(repeating: 0xAB, count: 16)
+            #expect(await Self.code { _ = try await v2.archiveTrace(unknown) } == .notFound)
+            #expect(await Self.code { _ = try await v2.archiveTrace(Jaeger_ApiV2_ArchiveTraceRequest()) } == .invalidArgument)
+            #expect(await Self.code { _ = try await v2.getDependencies(Jaeger_ApiV2_GetDependenciesRequest()) } == .invalidArgument)
         }
     }
 
@@ -313,7 +317,7 @@ struct QueryGRPCServiceTests {
             #expect(operations.operations.map(\.name) == ["child"])
             #expect(operations.operations.first?.spanKind == "internal")
             #expect(await Self.code { _ = try await v3.getOperations(Jaeger_ApiV3_GetOperationsRequest()) } == .invalidArgument)
-            #expect(await Self.code { _ = try await v3.getDependencies(Jaeger_ApiV3_GetDependenciesRequest()) } == .unimplemented)
+            #expect(await Self.code { _ = try await v3.getDependencies(Jaeger_ApiV3_GetDependenciesRequest()) } == .invalidArgument)
         }
     }
 

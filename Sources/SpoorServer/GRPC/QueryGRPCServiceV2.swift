@@ -114,11 +114,12 @@ package struct QueryGRPCServiceV2: Jaeger_ApiV2_QueryService.ServiceProtocol {
         return ServerResponse(message: response)
     }
 
-    /// Not built yet: UNIMPLEMENTED.
+    /// Service call links in `[start_time, end_time]` (see `QueryGRPCDependencies`).
     package func getDependencies(
         request: ServerRequest<Jaeger_ApiV2_GetDependenciesRequest>, context: ServerContext
     ) async throws -> ServerResponse<Jaeger_ApiV2_GetDependenciesResponse> {
-        _ = try QueryGRPCSupport.tenant(tenancy, request.metadata)
-        throw RPCError(code: .unimplemented, message: "dependencies are not supported by this server yet")
+        let tenant = try QueryGRPCSupport.tenant(tenancy, request.metadata)
+        return ServerResponse(
+            message: try await QueryGRPCDependencies.v2(request.message, tenant: tenant, search: search, pool: pool))
     }
 }

@@ -8,7 +8,7 @@ import SpoorWire
 ///
 /// Traces stream as OTLP `TracesData`, one message per trace; summaries as one `FindTraceSummariesResponse`.
 /// Searches require `start_time_min` and `start_time_max`. Every RPC resolves the tenant from the request metadata;
-/// storage reads run on `pool`. GetDependencies answers UNIMPLEMENTED.
+/// storage reads run on `pool`.
 package struct QueryGRPCServiceV3: Jaeger_ApiV3_QueryService.ServiceProtocol {
     private let search: TraceSearch
     private let tenancy: TenantResolver
@@ -114,12 +114,13 @@ package struct QueryGRPCServiceV3: Jaeger_ApiV3_QueryService.ServiceProtocol {
         return ServerResponse(message: response)
     }
 
-    /// Not built yet: UNIMPLEMENTED.
+    /// Service call links in `[start_time, end_time]` (see `QueryGRPCDependencies`).
     package func getDependencies(
         request: ServerRequest<Jaeger_ApiV3_GetDependenciesRequest>, context: ServerContext
     ) async throws -> ServerResponse<Jaeger_ApiV3_DependenciesResponse> {
-        _ = try QueryGRPCSupport.tenant(tenancy, request.metadata)
-        throw RPCError(code: .unimplemented, message: "dependencies are not supported by this server yet")
+        let tenant = try QueryGRPCSupport.tenant(tenancy, request.metadata)
+        return ServerResponse(
+            message: try await QueryGRPCDependencies.v3(request.message, tenant: tenant, search: search, pool: pool))
     }
 
     /// The search of a v3 request; both start-time bounds are required.

@@ -10,8 +10,10 @@ import SpoorStorage
 /// Jaeger's v1 JSON query API on 16686 (spec/query-api.md §3).
 package enum QueryRoutes {
     /// Adds every route; storage reads run on `pool`, never on an event loop.
+    /// - Parameter adjust: the trace adjusters (spec/query-api.md §6.5), skipped when a trace request has `raw=true`.
     package static func add(
-        to router: Router<BasicRequestContext>, search: TraceSearch, pool: NIOThreadPool, tenancy: TenantResolver, logger: Logger
+        to router: Router<BasicRequestContext>, search: TraceSearch, pool: NIOThreadPool, tenancy: TenantResolver, logger: Logger,
+        adjust: @escaping V3Endpoints.Adjust = { $0 }
     ) {
         // Every /api route first resolves the tenant: 401 when the header is missing, 403 when it is not allowed.
         router.add(middleware: TenantMiddleware(tenancy: tenancy, pathPrefix: "/api/"))
@@ -61,15 +63,22 @@ package enum QueryRoutes {
             }
             do {
                 switch parsed {
-                case .search(let query, _):
-                    let traces = try await pool.runIfActive { try search.find(tenant: tenant, query: query) }
+                case .search(let query, let raw):
+                    let traces = try await pool.runIfActive {
+                        let found = try search.find(tenant: tenant, query: query)
+                        return raw ? found : found.map(adjust)
+                    }
                     return json(.ok, UIJSON.traces(traces, pretty: isPretty))
-                case .multiGet(let ids, _):
+                case .multiGet(let ids, let raw):
                     let (found, missing) = try await pool.runIfActive { () throws -> ([[Span]], [TraceID]) in
                         var found: [[Span]] = []
                         var missing: [TraceID] = []
                         for id in ids {
-                            if let spans = try search.trace(tenant: tenant, id: id) { found.append(spans) } else { missing.append(id) }
+                            if let spans = try search.trace(tenant: tenant, id: id) {
+                                found.append(raw ? spans : adjust(spans))
+                            } else {
+                                missing.append(id)
+                            }
                         }
                         return (found, missing)
                     }
@@ -91,8 +100,22 @@ package enum QueryRoutes {
             } catch {
                 return json(.badRequest, UIJSON.error(code: 400, message: error.message, pretty: isPretty))
             }
+            var raw = false
+            if let rawText = value("raw", items) {
+                do throws(QueryParameterError) {
+                    raw = try GoStrconv.parseBool(rawText)
+                } catch {
+                    let message = "unable to parse param 'raw': " + error.message
+                    return json(.badRequest, UIJSON.error(code: 400, message: message, pretty: isPretty))
+                }
+            }
+            let wantsRaw = raw
             do {
-                guard let spans = try await pool.runIfActive({ try search.trace(tenant: tenant, id: id) }) else {
+                let found = try await pool.runIfActive { () throws -> [Span]? in
+                    guard let spans = try search.trace(tenant: tenant, id: id) else { return nil }
+                    return wantsRaw ? spans : adjust(spans)
+                }
+                guard let spans = found else {
                     return json(.notFound, UIJSON.error(code: 404, message: "trace not found", pretty: isPretty))
                 }
                 return json(.ok, UIJSON.traces([spans], pretty: isPretty))
@@ -101,6 +124,33 @@ package enum QueryRoutes {
                 return json(.internalServerError, UIJSON.error(code: 500, message: "\(error)", pretty: isPretty))
             }
         }
+        // Copies a trace to the archive (never expired); trace lookups fall back to it.
+        router.post("/api/archive/:traceID") { request, context -> Response in
+            let tenant = tenancy.tenantOrDefault(request)
+            let isPretty = pretty(HTTPSupport.queryItems(request.uri.query))
+            let idText = HTTPSupport.decode(Substring(context.parameters.get("traceID") ?? ""))
+            let id: TraceID
+            do throws(QueryParameterError) {
+                id = try TraceIDParam.parse(idText)
+            } catch {
+                return json(.badRequest, UIJSON.error(code: 400, message: error.message, pretty: isPretty))
+            }
+            do {
+                guard try await pool.runIfActive({ try search.archive(tenant: tenant, id: id) }) else {
+                    return json(.notFound, UIJSON.error(code: 404, message: "trace not found", pretty: isPretty))
+                }
+                return json(.ok, UIJSON.archived(pretty: isPretty))
+            } catch {
+                logger.error("Archive failed", metadata: ["error": "\(error)"])
+                return json(.internalServerError, UIJSON.error(code: 500, message: "\(error)", pretty: isPretty))
+            }
+        }
+        // OTLP/JSON file upload → UI traces (nothing stored, no adjusters).
+        router.post("/api/transform") { request, _ -> Response in
+            try await TransformRoute.respond(request, pretty: pretty(HTTPSupport.queryItems(request.uri.query)))
+        }
+        // System Architecture and Monitor tab: /api/dependencies, /api/metrics/*.
+        MonitorRoutes.add(to: router, search: search, pool: pool, tenancy: tenancy, logger: logger)
         // Unknown API paths are 404, never the UI's index.html.
         router.get("/api/**") { _, _ -> Response in HTTPSupport.text(.notFound, "404 page not found") }
         router.get("/") { _, _ -> Response in
