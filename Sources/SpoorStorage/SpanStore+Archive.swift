@@ -22,10 +22,8 @@ extension SpanStore {
                     copied += 1
                     return true
                 }
-            } catch let error as RocksError {
-                throw .rocks(error)
             } catch {
-                throw .corrupt("\(error)")
+                throw StorageError.wrapping(error)
             }
         }
         guard copied > 0 else { return 0 }

@@ -58,12 +58,8 @@ extension SpanStore {
                         .merge(rollup)
                     return true
                 }
-            } catch let error as StorageError {
-                throw error
-            } catch let error as RocksError {
-                throw .rocks(error)
             } catch {
-                throw .corrupt("\(error)")
+                throw StorageError.wrapping(error)
             }
         }
         return slots.map {
@@ -89,12 +85,8 @@ extension SpanStore {
                     counts[PairKey(parent: parsed.parent, child: parsed.child), default: 0] &+= count
                     return true
                 }
-            } catch let error as StorageError {
-                throw error
-            } catch let error as RocksError {
-                throw .rocks(error)
             } catch {
-                throw .corrupt("\(error)")
+                throw StorageError.wrapping(error)
             }
         }
     }

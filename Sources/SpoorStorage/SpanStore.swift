@@ -383,12 +383,8 @@ package final class SpanStore: Sendable {
                     try StoredSpanCodec.decode(value, traceID: traceID, spanID: SpanID(spanID), startTimeUnixNanos: start))
                 return true
             }
-        } catch let error as StorageError {
-            throw error
-        } catch let error as RocksError {
-            throw .rocks(error)
         } catch {
-            throw .corrupt("\(error)")
+            throw StorageError.wrapping(error)
         }
     }
 
@@ -475,10 +471,8 @@ package final class SpanStore: Sendable {
                 }
                 if stopped { return }
             }
-        } catch let error as RocksError {
-            throw .rocks(error)
         } catch {
-            throw .corrupt("\(error)")
+            throw StorageError.wrapping(error)
         }
     }
 

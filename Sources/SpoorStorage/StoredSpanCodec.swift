@@ -151,6 +151,14 @@ package enum StoredSpanCodec {
 
 /// Errors of the storage layer.
 package enum StorageError: Error, CustomStringConvertible, Sendable {
+    /// Any error thrown while reading the store, as a `StorageError` (RocksDB errors keep their kind; anything
+    /// else, such as a decoding failure inside a scan, is corruption).
+    static func wrapping(_ error: any Error) -> StorageError {
+        if let error = error as? StorageError { return error }
+        if let error = error as? RocksError { return .rocks(error) }
+        return .corrupt("\(error)")
+    }
+
     /// A stored value could not be decoded.
     case corrupt(String)
     /// RocksDB failed.
