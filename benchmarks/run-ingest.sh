@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Sustained OTLP/gRPC ingest into a release `spoor`, bytes at rest per span, and RocksDB's own db_bench as the
-# same-session baseline. Usage: bash benchmarks/run-ingest.sh [seconds] [concurrency] [batch]
+# Sustained ingest into a release `spoor` over one protocol, bytes at rest per span, and RocksDB's own db_bench as
+# the same-session baseline. Usage: bash benchmarks/run-ingest.sh [seconds] [concurrency] [batch] [protocol]
+# protocol: otlp-grpc (default), otlp-http, thrift-http or udp-compact.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_TO_RUN=${1:-30}
 CONCURRENCY=${2:-8}
 BATCH=${3:-500}
+PROTOCOL=${4:-otlp-grpc}
+case "$PROTOCOL" in
+    otlp-grpc) PORT=24317 ;;
+    otlp-http) PORT=24318 ;;
+    thrift-http) PORT=24268 ;;
+    udp-compact) PORT=26831 ;;
+    *) echo "unknown protocol $PROTOCOL (otlp-grpc, otlp-http, thrift-http, udp-compact)" >&2; exit 2 ;;
+esac
 BIN=${SPOOR_RELEASE_BIN:-.build-release/release/spoor}
 
 dpkg -s rocksdb-tools >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq rocksdb-tools; }
@@ -22,11 +31,12 @@ echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(dat
 SERVER=$!
 for _ in $(seq 1 50); do curl -sf localhost:24269/ >/dev/null && break; sleep 0.2; done
 
-echo "== spoor loadgen: OTLP/gRPC, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request"
-"$BIN" loadgen --target 127.0.0.1:24317 --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH"
+echo "== spoor loadgen: ${PROTOCOL}, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request"
+"$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH"
+if [ "$PROTOCOL" = udp-compact ]; then sleep 2; fi  # let the server drain its UDP queue before reading counters
 RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
 echo "server peak RSS: $((RSS / 1024)) MiB"
-curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
+curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
 
 echo "== spoor inspect (flush + full compaction)"

@@ -4,24 +4,54 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import SpoorServer
 import SpoorWire
-import Synchronization
 
-/// `spoor loadgen`: realistic traces sent over OTLP/gRPC as fast as they are accepted, for a fixed time.
+/// The ingest protocol `spoor loadgen` speaks.
+enum LoadgenProtocol: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case otlpGRPC = "otlp-grpc"
+    case otlpHTTP = "otlp-http"
+    case thriftHTTP = "thrift-http"
+    case udpCompact = "udp-compact"
+
+    /// The Jaeger default port of this protocol.
+    var defaultPort: Int {
+        switch self {
+        case .otlpGRPC: return 4317
+        case .otlpHTTP: return 4318
+        case .thriftHTTP: return 14268
+        case .udpCompact: return 6831
+        }
+    }
+}
+
+/// `spoor loadgen`: realistic traces sent over any ingest protocol, at a fixed rate or as fast as accepted,
+/// for a fixed time; reports accepted spans per second, rejections and errors.
 struct LoadgenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadgen",
-        abstract: "Send synthetic traces over OTLP/gRPC and report accepted spans per second.")
+        abstract: "Send synthetic traces over OTLP/gRPC, OTLP/HTTP, Thrift HTTP or UDP compact; report spans/s.")
 
-    @Option(help: "OTLP gRPC target host:port.")
-    var target = "127.0.0.1:4317"
+    @Option(
+        name: .customLong("protocol"),
+        help: "otlp-grpc, otlp-http (POST /v1/traces), thrift-http (POST /api/traces) or udp-compact.")
+    var ingestProtocol = LoadgenProtocol.otlpGRPC
+
+    @Option(
+        help: "Target host:port (default 127.0.0.1 and the protocol's port: 4317, 4318, 14268, 6831).")
+    var target: String?
+
+    @Option(help: "Spans per second over all workers; 0 = as fast as accepted.")
+    var rate = 0
 
     @Option(help: "Seconds to send for.")
     var seconds = 20
 
-    @Option(help: "Concurrent in-flight requests.")
+    @Option(help: "Concurrent in-flight requests (one connection or socket each for HTTP and UDP).")
     var concurrency = 8
 
-    @Option(help: "Spans per request.")
+    @Option(
+        help:
+            "Spans per request (split per service for Thrift, and into datagrams under 65,000 bytes for UDP)."
+    )
     var batch = 500
 
     @Option(help: "Number of distinct services.")
@@ -30,37 +60,56 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "PRNG seed (different per run for distinct ids).")
     var seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1e6)
 
+    func validate() throws {
+        guard seconds > 0, concurrency > 0, batch > 0, services > 0, rate >= 0 else {
+            throw ValidationError(
+                "--seconds, --concurrency, --batch and --services must be positive, --rate not negative")
+        }
+    }
+
     func run() async throws {
-        guard let address = HostPort(target) else { throw ValidationError("bad --target \(target)") }
+        let text = target ?? "127.0.0.1:\(ingestProtocol.defaultPort)"
+        guard let address = HostPort(text) else { throw ValidationError("bad --target \(text)") }
         let host = address.host == "0.0.0.0" ? "127.0.0.1" : address.host
-        let counters = LoadCounters()
-        let deadline = ContinuousClock.now + .seconds(seconds)
         let started = ContinuousClock.now
+        let plan = LoadgenPlan(
+            seed: seed, services: services, batch: batch, deadline: started + .seconds(seconds),
+            pacer: LoadgenPacer(spansPerSecond: rate), counters: LoadCounters())
+        print(
+            "loadgen: \(ingestProtocol.rawValue) to \(host):\(address.port), "
+                + (rate > 0 ? "\(rate) spans/s" : "as fast as accepted")
+                + ", \(seconds) s, concurrency \(concurrency), \(batch) spans/request")
+
+        switch ingestProtocol {
+        case .otlpGRPC: try await runGRPC(plan, host: host, port: address.port)
+        case .otlpHTTP, .thriftHTTP: try await runHTTP(plan, host: host, port: address.port)
+        case .udpCompact: try await runUDP(plan, host: host, port: address.port)
+        }
+        report(plan.counters.value.withLock { $0 }, elapsed: ContinuousClock.now - started)
+    }
+
+    private func runGRPC(_ plan: LoadgenPlan, host: String, port: Int) async throws {
         var config = HTTP2ClientTransport.Posix.Config.defaults
         config.http2.targetWindowSize = 16 << 20
         try await withGRPCClient(
-            transport: try .http2NIOPosix(target: .ipv4(host: host, port: address.port), transportSecurity: .plaintext, config: config)
+            transport: try .http2NIOPosix(
+                target: .ipv4(address: host, port: port), transportSecurity: .plaintext, config: config)
         ) { client in
             let otlp = Opentelemetry_Proto_Collector_Trace_V1_TraceService.Client(wrapping: client)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let (seed, services, batch) = (seed, services, batch)
                 for worker in 0..<concurrency {
                     group.addTask {
-                        var generator = TraceGenerator(seed: seed &+ UInt64(worker) &* 0x9E37_79B9, services: services)
-                        while ContinuousClock.now < deadline {
-                            let request = generator.request(spans: batch)
+                        try await plan.runWorker(worker) { request in
+                            let spans = plan.batch
                             do {
                                 _ = try await otlp.export(request: ClientRequest(message: request))
-                                counters.value.withLock {
-                                    $0.accepted += batch
-                                    $0.requests += 1
-                                }
-                            } catch let error as RPCError where error.code == .resourceExhausted || error.code == .unavailable {
-                                counters.value.withLock { $0.rejected += batch }
-                                try await Task.sleep(for: .milliseconds(50))
+                                return LoadgenTally(accepted: spans, requests: 1)
+                            } catch let error as RPCError
+                                where error.code == .resourceExhausted || error.code == .unavailable
+                            {
+                                return LoadgenTally(rejected: spans, requests: 1)
                             } catch {
-                                counters.value.withLock { $0.errors += 1 }
-                                try await Task.sleep(for: .milliseconds(50))
+                                return LoadgenTally(errors: 1, requests: 1)
                             }
                         }
                     }
@@ -68,118 +117,90 @@ struct LoadgenCommand: AsyncParsableCommand {
                 try await group.waitForAll()
             }
         }
-        let elapsed = ContinuousClock.now - started
-        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let c = counters.value.withLock { $0 }
-        print(
-            "loadgen: \(c.accepted) spans accepted in \(String(format: "%.1f", secs)) s = \(Int(Double(c.accepted) / secs)) spans/s; "
-                + "requests \(c.requests), rejected spans \(c.rejected), errors \(c.errors)")
-    }
-}
-
-/// Makes realistic traces: several services, tens of operations, depth 3–5, 5–15 typed tags, some logs and errors.
-struct TraceGenerator {
-    private var state: UInt64
-    private let services: Int
-    private static let operations = (0..<40).map { "op-\($0) /api/v1/resource/\($0 % 7)" }
-    private static let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
-
-    init(seed: UInt64, services: Int) {
-        state = seed | 1
-        self.services = max(1, services)
     }
 
-    private mutating func next() -> UInt64 {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return state
-    }
-
-    private mutating func bytes(_ count: Int) -> Data {
-        var data = Data(count: count)
-        for i in 0..<count { data[i] = UInt8(truncatingIfNeeded: next()) }
-        return data
-    }
-
-    private func kv(_ key: String, _ value: Opentelemetry_Proto_Common_V1_AnyValue.OneOf_Value) -> Opentelemetry_Proto_Common_V1_KeyValue {
-        var kv = Opentelemetry_Proto_Common_V1_KeyValue()
-        kv.key = key
-        var v = Opentelemetry_Proto_Common_V1_AnyValue()
-        v.value = value
-        kv.value = v
-        return kv
-    }
-
-    /// One request of about `spans` spans, grouped by service (one ResourceSpans per service).
-    mutating func request(spans target: Int) -> Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest {
-        var byService: [Int: [Opentelemetry_Proto_Trace_V1_Span]] = [:]
-        var produced = 0
-        let now = UInt64(Date().timeIntervalSince1970 * 1e9)
-        while produced < target {
-            let traceID = bytes(16)
-            let depth = 3 + Int(next() % 3)
-            var parents: [Data] = [Data()]
-            var start = now - UInt64(next() % 1_000_000_000)
-            let spanCount = min(target - produced, depth + Int(next() % 8))
-            for i in 0..<spanCount {
-                var span = Opentelemetry_Proto_Trace_V1_Span()
-                span.traceID = traceID
-                span.spanID = bytes(8)
-                span.parentSpanID = parents[min(parents.count - 1, Int(next() % UInt64(min(parents.count, depth))))]
-                span.name = Self.operations[Int(next() % UInt64(Self.operations.count))]
-                span.kind = [.server, .client, .internal, .producer, .consumer][Int(next() % 5)]
-                start += UInt64(next() % 1_000_000)
-                span.startTimeUnixNano = start
-                span.endTimeUnixNano = start + 1_000 + next() % 50_000_000
-                let tagCount = 5 + Int(next() % 11)
-                var attributes: [Opentelemetry_Proto_Common_V1_KeyValue] = []
-                for t in 0..<tagCount {
-                    switch t % 4 {
-                    case 0: attributes.append(kv("http.route.\(t)", .stringValue(Self.words[Int(next() % 8)] + "/\(next() % 100)")))
-                    case 1: attributes.append(kv("http.status_code", .intValue(Int64([200, 201, 404, 500][Int(next() % 4)]))))
-                    case 2: attributes.append(kv("ratio.\(t)", .doubleValue(Double(next() % 1000) / 10)))
-                    default: attributes.append(kv("cache.hit.\(t)", .boolValue(next() % 2 == 0)))
+    private func runHTTP(_ plan: LoadgenPlan, host: String, port: Int) async throws {
+        let thrift = ingestProtocol == .thriftHTTP
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    let connection = LoadgenHTTPConnection(host: host, port: port)
+                    try await plan.runWorker(worker) { request in
+                        if thrift {
+                            guard let batches = LoadgenThrift.batches(request) else {
+                                return LoadgenTally(errors: 1)
+                            }
+                            var tally = LoadgenTally()
+                            for batch in batches {
+                                let body = JaegerThrift.encodeBatch(
+                                    process: batch.process, spans: batch.spans, protocol: .binary)
+                                tally += await Self.post(
+                                    connection, path: "/api/traces", contentType: "application/x-thrift", body: body,
+                                    spans: batch.spans.count)
+                            }
+                            return tally
+                        }
+                        let body: [UInt8]
+                        do { body = try request.serializedBytes() } catch { return LoadgenTally(errors: 1) }
+                        return await Self.post(
+                            connection, path: "/v1/traces", contentType: "application/x-protobuf", body: body,
+                            spans: plan.batch)
                     }
+                    await connection.close()
                 }
-                span.attributes = attributes
-                if next() % 4 == 0 {
-                    var event = Opentelemetry_Proto_Trace_V1_Span.Event()
-                    event.name = "checkpoint"
-                    event.timeUnixNano = start + 500
-                    event.attributes = [kv("step", .intValue(Int64(i)))]
-                    span.events = [event]
-                }
-                if next() % 20 == 0 {
-                    var status = Opentelemetry_Proto_Trace_V1_Status()
-                    status.code = .error
-                    status.message = "synthetic failure"
-                    span.status = status
-                }
-                parents.append(span.spanID)
-                byService[Int(next() % UInt64(services)), default: []].append(span)
             }
-            produced += spanCount
+            try await group.waitForAll()
         }
-        var request = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest()
-        for (service, spans) in byService.sorted(by: { $0.key < $1.key }) {
-            var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-            var resource = Opentelemetry_Proto_Resource_V1_Resource()
-            resource.attributes = [
-                kv("service.name", .stringValue("loadgen-service-\(service)")),
-                kv("host.name", .stringValue("host-\(service % 3)")),
-            ]
-            resourceSpans.resource = resource
-            var scope = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-            scope.spans = spans
-            resourceSpans.scopeSpans = [scope]
-            request.resourceSpans.append(resourceSpans)
-        }
-        return request
     }
-}
 
-/// Shared counters of the load generator's workers.
-final class LoadCounters: Sendable {
-    let value = Mutex((accepted: 0, rejected: 0, errors: 0, requests: 0))
+    /// One POST: 200/202 accepted, 429/503 rejected, anything else (or no answer) an error.
+    private static func post(
+        _ connection: LoadgenHTTPConnection, path: String, contentType: String, body: [UInt8],
+        spans: Int
+    ) async -> LoadgenTally {
+        do {
+            switch try await connection.post(path: path, contentType: contentType, body: body) {
+            case 200, 202: return LoadgenTally(accepted: spans, requests: 1)
+            case 429, 503: return LoadgenTally(rejected: spans, requests: 1)
+            default: return LoadgenTally(errors: 1, requests: 1)
+            }
+        } catch {
+            return LoadgenTally(errors: 1)
+        }
+    }
+
+    private func runUDP(_ plan: LoadgenPlan, host: String, port: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    let sender = try await LoadgenUDPSender.open(host: host, port: port)
+                    try await plan.runWorker(worker) { request in await sender.send(request) }
+                    await sender.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func report(_ c: LoadgenTally, elapsed: Duration) {
+        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let udp = ingestProtocol == .udpCompact
+        let perSecond = Int(Double(c.accepted) / max(secs, 0.001))
+        var line =
+            "loadgen: \(c.accepted) spans \(udp ? "sent" : "accepted") in \(String(format: "%.1f", secs)) s"
+        line += " = \(perSecond) spans/s; \(udp ? "datagrams" : "requests") \(c.requests)"
+        line += ", rejected spans \(c.rejected), errors \(c.errors)"
+        if udp { line += ", spans too large for a datagram \(c.tooLarge)" }
+        print(line)
+        if udp {
+            print(
+                """
+                loadgen: UDP has no acknowledgement: "sent" counts datagrams the kernel took, not spans the server kept.
+                loadgen: read the true figures on the server's admin /metrics (default port 14269):
+                loadgen:   curl -s localhost:14269/metrics | grep -E 'spoor_collector_spans_(received|dropped)_total'
+                loadgen: datagrams the kernel dropped on a full receive buffer show only as Udp RcvbufErrors
+                loadgen: in /proc/net/snmp on the server's host.
+                """)
+        }
+    }
 }
