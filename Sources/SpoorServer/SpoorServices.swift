@@ -107,7 +107,7 @@ package enum SpoorServices {
 
         if let address = configuration.admin {
             let router = Router()
-            AdminRoutes.add(to: router, readiness: readiness, metrics: metrics)
+            AdminRoutes.add(to: router, readiness: readiness, metrics: { metrics() + Array(KernelUDPCounters.prometheusText().utf8) })
             services.append(httpApplication(router, address, logger: logger, name: "admin", readiness: nil))
         }
         if let address = configuration.compactUDP {
