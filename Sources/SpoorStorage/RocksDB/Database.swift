@@ -92,6 +92,9 @@ package final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_set_write_buffer_size(options, tuning.writeBufferBytes)
         rocksdb_options_set_max_write_buffer_number(options, 4)
         rocksdb_options_set_level_compaction_dynamic_level_bytes(options, 1)
+        if tuning.tracePrefixBloom, let extractor = TracePrefixExtractor.make() {
+            rocksdb_options_set_prefix_extractor(options, extractor)  // the options own it from here
+        }
         if let table = rocksdb_block_based_options_create() {
             if let filter = rocksdb_filterpolicy_create_bloom(10) {
                 rocksdb_block_based_options_set_filter_policy(table, filter)
@@ -265,6 +268,8 @@ package struct StorageTuning: Sendable {
     package var maxTotalWALBytes: UInt64 = 512 << 20
     /// Block compression (LZ4: ~3× faster ingest than zlib on these machines).
     package var compression: Compression = .lz4
+    /// Bloom filters also on the trace prefix of span keys (trace reads skip SST files without the trace).
+    package var tracePrefixBloom = true
     /// Compression of the bottommost level (nil = same as `compression`).
     package var bottommostCompression: Compression? = .zstd
     /// zstd level of the bottommost level.
