@@ -25,6 +25,8 @@ package struct Bucket: Sendable {
     package let startSeconds: UInt64
     package let widthSeconds: UInt64
     package let family: ColumnFamily
+    /// True for a bucket written before posting lists existed: its index scans also read per-span index entries.
+    package let mayHoldLegacyIndex: Bool
 
     package var startNanos: UInt64 { startSeconds &* 1_000_000_000 }
     package var endNanos: UInt64 { (startSeconds &+ widthSeconds) &* 1_000_000_000 }
@@ -56,13 +58,13 @@ package enum IndexScan: Sendable, Hashable {
 package final class SpanStore: Sendable {
     package let database: RocksDatabase
     package let configuration: StoreConfiguration
-    private let catalogFamily: ColumnFamily
+    let catalogFamily: ColumnFamily
     /// Archived traces (never expire).
     let archiveFamily: ColumnFamily
-    private let state: Mutex<StoreState>
+    let state: Mutex<StoreState>
     /// Parent→child service pairs seen while writing; used by the writer thread only.
-    private let tracker: Mutex<DependencyTracker>
-    private let logger: Logger
+    let tracker: Mutex<DependencyTracker>
+    let logger: Logger
 
     /// Opens (or creates) the store in `path` and loads the catalog.
     package init(path: String, configuration: StoreConfiguration = StoreConfiguration(), logger: Logger) throws(StorageError) {
@@ -77,23 +79,27 @@ package final class SpanStore: Sendable {
             throw .rocks(error)
         }
         var state = StoreState()
-        for name in database.columnFamilyNames {
-            guard let (start, width) = Bucket.parse(name), let family = database.columnFamily(name) else { continue }
-            state.buckets.append(Bucket(startSeconds: start, widthSeconds: width, family: family))
-        }
-        state.buckets.sort { $0.startSeconds < $1.startSeconds }
+        var postingBuckets = Set<UInt64>()
         do {
             try database.scan(catalogFamily, lower: [], upper: [UInt8](repeating: 0xFF, count: 300)) { key, _ in
                 if let entry = Keys.parseCatalog(key) {
                     state.catalog.insert(
                         tenant: entry.tenant, service: entry.service,
                         operation: OperationKey(name: entry.operation, kind: entry.kind), bucket: entry.bucketStart)
+                } else if let start = Keys.parsePostingsBucketMarker(key) {
+                    postingBuckets.insert(start)
                 }
                 return true
             }
         } catch {
             throw .corrupt("catalog: \(error)")
         }
+        for name in database.columnFamilyNames {
+            guard let (start, width) = Bucket.parse(name), let family = database.columnFamily(name) else { continue }
+            state.buckets.append(
+                Bucket(startSeconds: start, widthSeconds: width, family: family, mayHoldLegacyIndex: !postingBuckets.contains(start)))
+        }
+        state.buckets.sort { $0.startSeconds < $1.startSeconds }
         self.state = Mutex(state)
         self.tracker = Mutex(DependencyTracker(generationSize: configuration.dependencyTrackerGeneration))
     }
@@ -103,7 +109,7 @@ package final class SpanStore: Sendable {
 
     // MARK: - Buckets
 
-    private func bucketStart(forSpanStart start: UInt64, in state: StoreState) -> (start: UInt64, width: UInt64) {
+    func bucketStart(forSpanStart start: UInt64, in state: StoreState) -> (start: UInt64, width: UInt64) {
         let seconds = start / 1_000_000_000
         if let existing = state.buckets.last(where: { $0.startSeconds <= seconds && seconds < $0.startSeconds &+ $0.widthSeconds }) {
             return (existing.startSeconds, existing.widthSeconds)
@@ -119,211 +125,6 @@ package final class SpanStore: Sendable {
 
     /// Every bucket, newest first.
     package var allBuckets: [Bucket] { state.withLock { $0.buckets }.reversed() }
-
-    // MARK: - Writing
-
-    /// Encodes spans into keys and values. Pure CPU work: call it on the submitting task, not the writer.
-    package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
-        let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
-        var prepared = PreparedWrite(tenant: tenant)
-        prepared.entries.reserveCapacity(spans.count * 8)
-        var summaries: [SummaryKey: TraceSummary] = [:]
-        var rollups: [RollupKey: SpanRollup] = [:]
-        prepared.edgeSpans.reserveCapacity(spans.count)
-        var value: [UInt8] = []
-        for (span, route) in zip(spans, routes) {
-            let bucket = BucketRef(start: route.start, width: route.width)
-            let start = span.startTimeUnixNanos
-            value.removeAll(keepingCapacity: true)
-            StoredSpanCodec.encode(span, into: &value)
-            let spanKey = Keys.span(
-                tenant: tenant, traceID: span.traceID, start: start, spanID: span.spanID,
-                contentHash: StoredSpanCodec.contentHash(value))
-            prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value, isSpan: true))
-            let service = span.process.serviceName
-            var key = Keys.servicePrefix(tenant: tenant, service: service)
-            Keys.appendUInt64(start, to: &key)
-            Keys.appendTraceID(span.traceID, to: &key)
-            prepared.entries.append(.init(bucket: bucket, key: key, value: []))
-
-            let kind = span.kind
-            key = Keys.operationPrefix(tenant: tenant, service: service, operation: span.operationName)
-            Keys.appendUInt64(start, to: &key)
-            Keys.appendTraceID(span.traceID, to: &key)
-            prepared.entries.append(.init(bucket: bucket, key: key, value: [kind.rawValue]))
-
-            key = Keys.durationPrefix(tenant: tenant, service: service)
-            Keys.appendUInt64(span.durationNanos, to: &key)
-            Keys.appendUInt64(start, to: &key)
-            Keys.appendTraceID(span.traceID, to: &key)
-            prepared.entries.append(.init(bucket: bucket, key: key, value: []))
-
-            var seenTags = Set<TagPair>()
-            func indexTag(_ attribute: Attribute) {
-                let pair = TagPair(key: attribute.key, value: attribute.value.searchString)
-                guard seenTags.insert(pair).inserted else { return }
-                var key = Keys.tagPrefix(tenant: tenant, service: service, key: pair.key, value: pair.value)
-                Keys.appendUInt64(start, to: &key)
-                Keys.appendTraceID(span.traceID, to: &key)
-                prepared.entries.append(.init(bucket: bucket, key: key, value: []))
-            }
-            span.tags.forEach(indexTag)
-            span.process.tags.forEach(indexTag)
-            for log in span.logs { log.fields.forEach(indexTag) }
-
-            summaries[SummaryKey(traceID: span.traceID, bucket: bucket), default: TraceSummary()].add(span)
-            let startSeconds = start / 1_000_000_000
-            let isError = span.isError
-            for resolution in [RollupResolution.minute, .hour] {
-                let rollupKey = RollupKey(
-                    bucket: bucket, resolution: resolution, service: service, slot: startSeconds - startSeconds % resolution.seconds,
-                    kind: kind, operation: span.operationName)
-                rollups[rollupKey, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: isError)
-            }
-            prepared.edgeSpans.append(
-                EdgeSpan(
-                    traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
-                    startNanos: start, bucket: bucket))
-            prepared.catalog.insert(CatalogEntry(service: service, operation: OperationKey(name: span.operationName, kind: kind), bucket: bucket.start))
-            prepared.spanCount += 1
-            prepared.byteCount += value.count
-        }
-        for (summaryKey, summary) in summaries {
-            prepared.entries.append(
-                .init(
-                    bucket: summaryKey.bucket, key: Keys.summary(tenant: tenant, traceID: summaryKey.traceID),
-                    value: summary.encoded(), isMerge: true))
-        }
-        for (rollupKey, rollup) in rollups {
-            prepared.entries.append(
-                .init(
-                    bucket: rollupKey.bucket,
-                    key: Keys.rollup(
-                        tenant: tenant, resolution: rollupKey.resolution, service: rollupKey.service, slot: rollupKey.slot,
-                        kind: rollupKey.kind, operation: rollupKey.operation),
-                    value: rollup.encoded(), isMerge: true))
-        }
-        return prepared
-    }
-
-    /// Writes prepared spans in one atomic batch and returns once the batch is in the WAL.
-    /// Spans whose bucket has already expired are skipped and counted in the result.
-    package func write(_ writes: [PreparedWrite], now: UInt64) throws(StorageError) -> WriteResult {
-        let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
-        var families: [UInt64: ColumnFamily] = [:]
-        var result = WriteResult()
-        let batch: WriteBatch
-        do {
-            batch = try WriteBatch()
-        } catch {
-            throw .rocks(error)
-        }
-        var newCatalog: [(String, CatalogEntry)] = []
-        let known = state.withLock { $0.catalog }
-        // Entries go into the batch sorted by (bucket, key): the memtable's skip list then inserts each key next to
-        // the previous one instead of searching from the top (profiling showed random-order inserts dominating).
-        var live: [(bucket: UInt64, entry: PreparedWrite.Entry)] = []
-        live.reserveCapacity(writes.reduce(0) { $0 + $1.entries.count })
-        for write in writes {
-            for entry in write.entries {
-                let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
-                if bucketEnd <= cutoff {
-                    if entry.isSpan { result.expiredSpans += 1 }
-                    continue
-                }
-                if families[entry.bucket.start] == nil {
-                    do {
-                        families[entry.bucket.start] = try ensureBucket(entry.bucket)
-                    } catch {
-                        throw .rocks(error)
-                    }
-                }
-                live.append((entry.bucket.start, entry))
-            }
-            for entry in write.catalog where !known.contains(tenant: write.tenant, entry) {
-                let bucketEnd = (entry.bucket &+ configuration.bucketWidthSeconds) &* 1_000_000_000
-                guard bucketEnd > cutoff else { continue }
-                newCatalog.append((write.tenant, entry))
-                batch.put(
-                    catalogFamily,
-                    key: Keys.catalog(
-                        tenant: write.tenant, service: entry.service, operation: entry.operation.name,
-                        kind: entry.operation.kind, bucketStart: entry.bucket),
-                    value: [])
-            }
-            result.storedSpans += write.spanCount
-        }
-        var dependencyCounts: [DependencyKey: UInt64] = [:]
-        tracker.withLock { tracker in
-            for write in writes {
-                for edge in tracker.record(tenant: write.tenant, write.edgeSpans) {
-                    let seconds = edge.childStartNanos / 1_000_000_000
-                    for resolution in [RollupResolution.minute, .hour] {
-                        let key = DependencyKey(
-                            tenant: write.tenant, bucket: edge.bucket, resolution: resolution,
-                            slot: seconds - seconds % resolution.seconds, parent: edge.parent, child: edge.child)
-                        dependencyCounts[key, default: 0] += 1
-                    }
-                }
-            }
-        }
-        for (key, count) in dependencyCounts {
-            guard (key.bucket.start &+ key.bucket.width) &* 1_000_000_000 > cutoff else { continue }
-            if families[key.bucket.start] == nil {
-                do {
-                    families[key.bucket.start] = try ensureBucket(key.bucket)
-                } catch {
-                    throw .rocks(error)
-                }
-            }
-            live.append(
-                (
-                    key.bucket.start,
-                    .init(
-                        bucket: key.bucket,
-                        key: Keys.dependency(
-                            tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
-                        value: CounterValue.encode(count), isMerge: true)
-                ))
-        }
-        live.sort { a, b in a.bucket != b.bucket ? a.bucket < b.bucket : Keys.less(a.entry.key, b.entry.key) }
-        for (bucket, entry) in live {
-            guard let family = families[bucket] else { continue }
-            if entry.isMerge {
-                batch.merge(family, key: entry.key, value: entry.value)
-            } else {
-                batch.put(family, key: entry.key, value: entry.value)
-            }
-        }
-        result.storedSpans -= result.expiredSpans
-        do {
-            try database.write(batch, sync: configuration.syncWrites)
-        } catch {
-            throw .rocks(error)
-        }
-        if !newCatalog.isEmpty {
-            state.withLock { state in
-                for (tenant, entry) in newCatalog {
-                    state.catalog.insert(tenant: tenant, service: entry.service, operation: entry.operation, bucket: entry.bucket)
-                }
-            }
-        }
-        return result
-    }
-
-    private func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily {
-        if let existing = state.withLock({ $0.buckets.first(where: { $0.startSeconds == ref.start }) }) {
-            return existing.family
-        }
-        let family = try database.columnFamilyCreatingIfNeeded(Bucket.name(start: ref.start, width: ref.width))
-        state.withLock { state in
-            if !state.buckets.contains(where: { $0.startSeconds == ref.start }) {
-                state.buckets.append(Bucket(startSeconds: ref.start, widthSeconds: ref.width, family: family))
-                state.buckets.sort { $0.startSeconds < $1.startSeconds }
-            }
-        }
-        return family
-    }
 
     // MARK: - Retention
 
@@ -342,6 +143,7 @@ package final class SpanStore: Sendable {
         let removed = state.withLock { $0.catalog.removeBuckets(expiredStarts) }
         do {
             let batch = try WriteBatch()
+            for bucket in expired { batch.delete(catalogFamily, key: Keys.postingsBucketMarker(bucketStart: bucket.startSeconds)) }
             for (tenant, service, operation, bucket) in removed {
                 batch.delete(
                     catalogFamily,
@@ -406,74 +208,6 @@ package final class SpanStore: Sendable {
             }
         }
         return total
-    }
-
-    /// Scans one index for spans starting in `[startMin, startMax]`, newest bucket first.
-    ///
-    /// Service, operation and tag scans visit entries newest first within each bucket; duration scans visit them in
-    /// duration order. `visit` gets the trace id and span start, and returns false to stop.
-    package func scan(
-        tenant: String, index: IndexScan, startMin: UInt64, startMax: UInt64,
-        visit: (TraceID, UInt64) -> Bool
-    ) throws(StorageError) {
-        let prefix: [UInt8]
-        var durationRange: (UInt64, UInt64)? = nil
-        switch index {
-        case .service(let service): prefix = Keys.servicePrefix(tenant: tenant, service: service)
-        case .operation(let service, let operation): prefix = Keys.operationPrefix(tenant: tenant, service: service, operation: operation)
-        case .tag(let service, let key, let value): prefix = Keys.tagPrefix(tenant: tenant, service: service, key: key, value: value)
-        case .duration(let service, let minNanos, let maxNanos):
-            prefix = Keys.durationPrefix(tenant: tenant, service: service)
-            durationRange = (minNanos, maxNanos)
-        }
-        let offset = prefix.count
-        do {
-            for bucket in buckets(overlapping: startMin, startMax) {
-                var stopped = false
-                if let (minDuration, maxDuration) = durationRange {
-                    var lower = prefix
-                    Keys.appendUInt64(minDuration, to: &lower)
-                    var upper = prefix
-                    if maxDuration == .max {
-                        upper = Keys.upperBound(of: prefix)
-                    } else {
-                        Keys.appendUInt64(maxDuration + 1, to: &upper)
-                    }
-                    try database.scan(bucket.family, lower: lower, upper: upper) { key, _ in
-                        guard let start = Keys.readUInt64(key, at: offset + 8), let id = Keys.readTraceID(key, at: offset + 16) else {
-                            return true
-                        }
-                        if start >= startMin, start <= startMax, !visit(id, start) {
-                            stopped = true
-                            return false
-                        }
-                        return true
-                    }
-                } else {
-                    var lower = prefix
-                    Keys.appendUInt64(startMin, to: &lower)
-                    var upper = prefix
-                    if startMax == .max {
-                        upper = Keys.upperBound(of: prefix)
-                    } else {
-                        Keys.appendUInt64(startMax + 1, to: &upper)
-                    }
-                    try database.scan(bucket.family, lower: lower, upper: upper, reverse: true) { key, _ in
-                        guard let start = Keys.readUInt64(key, at: offset), let id = Keys.readTraceID(key, at: offset + 8) else {
-                            return true
-                        }
-                        if !visit(id, start) {
-                            stopped = true
-                            return false
-                        }
-                        return true
-                    }
-                }
-                if stopped { return }
-            }
-        } catch {
-            throw StorageError.wrapping(error)
-        }
     }
 
     /// Services of a tenant with data in a live bucket, sorted.

@@ -220,6 +220,14 @@ struct ValueReader {
         return v
     }
 
+    mutating func bigEndian64() throws(StorageError) -> UInt64 {
+        guard remaining >= 8 else { throw .corrupt("truncated fixed64") }
+        var v: UInt64 = 0
+        for i in 0..<8 { v = v << 8 | UInt64(bytes[offset + i]) }
+        offset += 8
+        return v
+    }
+
     mutating func rawBytes() throws(StorageError) -> UnsafeRawBufferPointer {
         let length = try count()
         defer { offset += length }

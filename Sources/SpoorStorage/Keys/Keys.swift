@@ -18,6 +18,13 @@ import Glibc
 /// [start, start+width); retention drops a whole family:
 ///   summary    tenant 0x01 id                                       → TraceSummary merge operands
 ///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value
+///   service    tenant 0x24 str(service) list                         → PostingList
+///   operation  tenant 0x25 str(service) str(operation) list          → PostingList
+///   tag        tenant 0x26 str(service) str(key) str(value) list     → PostingList
+///   duration   tenant 0x27 str(service) [class:u8] list              → PostingList with durations
+///              list := [maxStart:u64 BE] [hash:u64 BE]: one key per index key, request and 60 s slot
+///              (every start s in the list has maxStart − postingSlotNanos < s ≤ maxStart); class: DurationClass
+///   Stores written before posting lists (read, never written any more):
 ///   service    tenant 0x20 str(service) [start:u64 BE] id           → ""
 ///   operation  tenant 0x21 str(service) str(operation) [start:u64 BE] id → [kind:u8]
 ///   tag        tenant 0x22 str(service) str(key) str(value) [start:u64 BE] id → ""
@@ -28,6 +35,7 @@ import Glibc
 /// The "archive" family keeps archived traces forever, with span keys as above.
 /// The catalog family "catalog" lists what exists in which bucket:
 ///   operation  tenant 0x02 str(service) str(operation) [kind:u8] [bucketStart:u64 BE] → ""
+///   marker     0x00 0x03 [bucketStart:u64 BE]   → [1]: the bucket was created with posting lists (no legacy index)
 /// ```
 /// The span key's hash (FNV-1a of the encoded value) keeps spans that share a span id but differ in content, while an
 /// identical span sent twice overwrites itself.
@@ -39,11 +47,18 @@ package enum Keys {
 
     package static let summaryTag: UInt8 = 0x01
     package static let catalogTag: UInt8 = 0x02
+    package static let postingsMarkerTag: UInt8 = 0x03
     package static let spanTag: UInt8 = 0x10
     package static let serviceIndexTag: UInt8 = 0x20
     package static let operationIndexTag: UInt8 = 0x21
     package static let tagIndexTag: UInt8 = 0x22
     package static let durationIndexTag: UInt8 = 0x23
+    package static let servicePostingsTag: UInt8 = 0x24
+    package static let operationPostingsTag: UInt8 = 0x25
+    package static let tagPostingsTag: UInt8 = 0x26
+    package static let durationPostingsTag: UInt8 = 0x27
+    /// Every start in a posting list lies within this much below the list's maxStart (lists are cut per time slot).
+    package static let postingSlotNanos: UInt64 = 60_000_000_000
     package static let dependencyMinuteTag: UInt8 = 0x30
     package static let dependencyHourTag: UInt8 = 0x31
     package static let rollupMinuteTag: UInt8 = 0x32
@@ -148,41 +163,45 @@ package enum Keys {
         return key
     }
 
-    /// `tenant 0x20 str(service)` — followed by `start id`.
-    package static func servicePrefix(tenant: String, service: String) -> [UInt8] {
+    /// `tenant 0x20|0x24 str(service)` — followed by `start id` (0x20) or a posting list suffix (0x24).
+    package static func servicePrefix(tenant: String, service: String, type: UInt8 = servicePostingsTag) -> [UInt8] {
         var key: [UInt8] = []
         appendTenant(tenant, to: &key)
-        key.append(serviceIndexTag)
+        key.append(type)
         appendString(service, to: &key)
         return key
     }
 
-    /// `tenant 0x21 str(service) str(operation)` — followed by `start id`.
-    package static func operationPrefix(tenant: String, service: String, operation: String) -> [UInt8] {
+    /// `tenant 0x21|0x25 str(service) str(operation)` — followed by `start id` or a posting list suffix.
+    package static func operationPrefix(
+        tenant: String, service: String, operation: String, type: UInt8 = operationPostingsTag
+    ) -> [UInt8] {
         var key: [UInt8] = []
         appendTenant(tenant, to: &key)
-        key.append(operationIndexTag)
+        key.append(type)
         appendString(service, to: &key)
         appendString(operation, to: &key)
         return key
     }
 
-    /// `tenant 0x22 str(service) str(key) str(value)` — followed by `start id`.
-    package static func tagPrefix(tenant: String, service: String, key tagKey: String, value: String) -> [UInt8] {
+    /// `tenant 0x22|0x26 str(service) str(key) str(value)` — followed by `start id` or a posting list suffix.
+    package static func tagPrefix(
+        tenant: String, service: String, key tagKey: String, value: String, type: UInt8 = tagPostingsTag
+    ) -> [UInt8] {
         var key: [UInt8] = []
         appendTenant(tenant, to: &key)
-        key.append(tagIndexTag)
+        key.append(type)
         appendString(service, to: &key)
         appendString(tagKey, to: &key)
         appendString(value, to: &key)
         return key
     }
 
-    /// `tenant 0x23 str(service)` — followed by `duration start id`.
-    package static func durationPrefix(tenant: String, service: String) -> [UInt8] {
+    /// `tenant 0x23|0x27 str(service)` — followed by `duration start id` (0x23) or `class` and a posting list suffix.
+    package static func durationPrefix(tenant: String, service: String, type: UInt8 = durationPostingsTag) -> [UInt8] {
         var key: [UInt8] = []
         appendTenant(tenant, to: &key)
-        key.append(durationIndexTag)
+        key.append(type)
         appendString(service, to: &key)
         return key
     }
@@ -256,6 +275,19 @@ package enum Keys {
             let operation = reader.lengthPrefixedString(), reader.isAtEnd
         else { return nil }
         return (slot, kind, operation)
+    }
+
+    /// `0x00 0x03 bucketStart` (catalog family): the bucket holds posting-list indexes only.
+    package static func postingsBucketMarker(bucketStart: UInt64) -> [UInt8] {
+        var key: [UInt8] = [0, postingsMarkerTag]
+        appendUInt64(bucketStart, to: &key)
+        return key
+    }
+
+    /// The bucket start of a posting-list marker key, or nil for any other key.
+    package static func parsePostingsBucketMarker(_ key: UnsafeRawBufferPointer) -> UInt64? {
+        guard key.count == 10, key[0] == 0, key[1] == postingsMarkerTag else { return nil }
+        return readUInt64(key, at: 2)
     }
 
     /// Decodes a catalog key.

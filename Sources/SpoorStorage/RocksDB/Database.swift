@@ -217,6 +217,12 @@ package final class RocksDatabase: @unchecked Sendable {
         }
     }
 
+    /// A cursor over the keys in `[lower, upper)` of a column family, positioned on the last key when `reverse`,
+    /// else on the first. For merging several ordered streams; `scan` is simpler for one.
+    package func iterator(_ family: ColumnFamily, lower: [UInt8], upper: [UInt8], reverse: Bool) -> RocksIterator? {
+        RocksIterator(db: db, family: family, lower: lower, upper: upper, reverse: reverse)
+    }
+
     /// Flushes the memtables of every column family to SST files.
     package func flushAll() throws(RocksError) {
         guard let flushOptions = rocksdb_flushoptions_create() else { return }
@@ -324,4 +330,69 @@ package final class WriteBatch {
 
     /// Number of operations.
     package var count: Int { Int(rocksdb_writebatch_count(handle)) }
+}
+
+/// A RocksDB iterator with its own bounds. Not thread-safe; destroyed with the object. Key and value buffers are valid
+/// until the next move.
+package final class RocksIterator {
+    private let iterator: OpaquePointer
+    private let readOptions: OpaquePointer
+    private let lower: UnsafeMutableBufferPointer<CChar>
+    private let upper: UnsafeMutableBufferPointer<CChar>
+    private let reverse: Bool
+
+    fileprivate init?(db: OpaquePointer, family: ColumnFamily, lower: [UInt8], upper: [UInt8], reverse: Bool) {
+        guard let readOptions = rocksdb_readoptions_create() else { return nil }
+        // RocksDB keeps pointers to the bounds, so they live as long as the iterator.
+        self.lower = .allocate(capacity: max(1, lower.count))
+        self.upper = .allocate(capacity: max(1, upper.count))
+        for (i, b) in lower.enumerated() { self.lower[i] = CChar(bitPattern: b) }
+        for (i, b) in upper.enumerated() { self.upper[i] = CChar(bitPattern: b) }
+        rocksdb_readoptions_set_iterate_lower_bound(readOptions, self.lower.baseAddress, lower.count)
+        rocksdb_readoptions_set_iterate_upper_bound(readOptions, self.upper.baseAddress, upper.count)
+        guard let iterator = rocksdb_create_iterator_cf(db, readOptions, family.handle) else {
+            rocksdb_readoptions_destroy(readOptions)
+            self.lower.deallocate()
+            self.upper.deallocate()
+            return nil
+        }
+        self.readOptions = readOptions
+        self.iterator = iterator
+        self.reverse = reverse
+        if reverse { rocksdb_iter_seek_to_last(iterator) } else { rocksdb_iter_seek_to_first(iterator) }
+    }
+
+    deinit {
+        rocksdb_iter_destroy(iterator)
+        rocksdb_readoptions_destroy(readOptions)
+        lower.deallocate()
+        upper.deallocate()
+    }
+
+    /// False at the end of the range (or after an error: check `status()`).
+    package var isValid: Bool { rocksdb_iter_valid(iterator) != 0 }
+
+    /// The current key (valid until the next move).
+    package var key: UnsafeRawBufferPointer {
+        var length = 0
+        let pointer = rocksdb_iter_key(iterator, &length)
+        return UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : length)
+    }
+
+    /// The current value (valid until the next move).
+    package var value: UnsafeRawBufferPointer {
+        var length = 0
+        let pointer = rocksdb_iter_value(iterator, &length)
+        return UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : length)
+    }
+
+    /// Moves one key on, in the iterator's direction.
+    package func advance() {
+        if reverse { rocksdb_iter_prev(iterator) } else { rocksdb_iter_next(iterator) }
+    }
+
+    /// Throws the error that ended iteration early, if any.
+    package func status() throws(RocksError) {
+        try RocksError.check("iterate") { err in rocksdb_iter_get_error(iterator, err) }
+    }
 }

@@ -1,0 +1,224 @@
+import SpoorModel
+
+extension SpanStore {
+    /// Scans one index for spans starting in `[startMin, startMax]`, newest bucket first.
+    ///
+    /// Service, operation and tag scans visit entries newest first (exactly, across posting lists and legacy
+    /// entries); duration scans visit them by duration class. `visit` gets the trace id and span start, and returns
+    /// false to stop. A trace may be visited more than once.
+    package func scan(
+        tenant: String, index: IndexScan, startMin: UInt64, startMax: UInt64,
+        visit: (TraceID, UInt64) -> Bool
+    ) throws(StorageError) {
+        guard startMin <= startMax else { return }
+        let prefix: [UInt8]
+        let legacyPrefix: [UInt8]
+        switch index {
+        case .service(let service):
+            prefix = Keys.servicePrefix(tenant: tenant, service: service)
+            legacyPrefix = Keys.servicePrefix(tenant: tenant, service: service, type: Keys.serviceIndexTag)
+        case .operation(let service, let operation):
+            prefix = Keys.operationPrefix(tenant: tenant, service: service, operation: operation)
+            legacyPrefix = Keys.operationPrefix(tenant: tenant, service: service, operation: operation, type: Keys.operationIndexTag)
+        case .tag(let service, let key, let value):
+            prefix = Keys.tagPrefix(tenant: tenant, service: service, key: key, value: value)
+            legacyPrefix = Keys.tagPrefix(tenant: tenant, service: service, key: key, value: value, type: Keys.tagIndexTag)
+        case .duration(let service, let minNanos, let maxNanos):
+            try scanDurations(
+                tenant: tenant, service: service, minNanos: minNanos, maxNanos: maxNanos, startMin: startMin, startMax: startMax,
+                visit: visit)
+            return
+        }
+        do {
+            for bucket in buckets(overlapping: startMin, startMax) {
+                let more = try scanNewestFirst(
+                    bucket, prefix: prefix, legacyPrefix: bucket.mayHoldLegacyIndex ? legacyPrefix : nil, startMin: startMin,
+                    startMax: startMax, visit: visit)
+                if !more { return }
+            }
+        } catch {
+            throw StorageError.wrapping(error)
+        }
+    }
+
+    /// Merges a bucket's posting lists (newest `maxStart` first) with its legacy per-span entries into one newest-first
+    /// stream. A list's entries all lie within `postingSlotNanos` below its `maxStart`, so an entry can be emitted as
+    /// soon as it is at least as new as the next unread list's `maxStart`.
+    private func scanNewestFirst(
+        _ bucket: Bucket, prefix: [UInt8], legacyPrefix: [UInt8]?, startMin: UInt64, startMax: UInt64,
+        visit: (TraceID, UInt64) -> Bool
+    ) throws -> Bool {
+        var lower = prefix
+        Keys.appendUInt64(startMin, to: &lower)
+        var upper = prefix
+        if startMax > UInt64.max - Keys.postingSlotNanos {
+            upper = Keys.upperBound(of: prefix)
+        } else {
+            Keys.appendUInt64(startMax + Keys.postingSlotNanos, to: &upper)
+        }
+        guard let lists = database.iterator(bucket.family, lower: lower, upper: upper, reverse: true) else { return true }
+        var legacy: RocksIterator? = nil
+        if let legacyPrefix {
+            var lower = legacyPrefix
+            Keys.appendUInt64(startMin, to: &lower)
+            var upper = legacyPrefix
+            if startMax == .max {
+                upper = Keys.upperBound(of: legacyPrefix)
+            } else {
+                Keys.appendUInt64(startMax + 1, to: &upper)
+            }
+            legacy = database.iterator(bucket.family, lower: lower, upper: upper, reverse: true)
+        }
+        let offset = prefix.count
+        let legacyOffset = legacyPrefix?.count ?? 0
+        var pending = PostingHeap()
+        var decoded: [Posting] = []
+        while true {
+            let nextList: UInt64? = lists.isValid ? Keys.readUInt64(lists.key, at: offset) : nil
+            var legacyStart: UInt64? = nil
+            if let legacy, legacy.isValid {
+                legacyStart = Keys.readUInt64(legacy.key, at: legacyOffset)
+                if legacyStart == nil {
+                    legacy.advance()  // a malformed legacy key is skipped, as the old scan did
+                    continue
+                }
+            }
+            let heapStart = pending.top?.start
+            let best = max(heapStart ?? 0, legacyStart ?? 0)
+            let haveEntry = heapStart != nil || legacyStart != nil
+            if let nextList, !haveEntry || best < nextList {
+                decoded.removeAll(keepingCapacity: true)
+                try PostingList.decode(lists.value, maxStart: nextList, withDurations: false, into: &decoded)
+                for posting in decoded where posting.start >= startMin && posting.start <= startMax { pending.push(posting) }
+                lists.advance()
+                continue
+            }
+            guard haveEntry else { break }
+            if let heapStart, heapStart >= (legacyStart ?? 0) {
+                let posting = pending.pop()
+                if !visit(posting.traceID, posting.start) { return false }
+            } else if let legacy, let legacyStart {
+                let id = Keys.readTraceID(legacy.key, at: legacyOffset + 8)
+                legacy.advance()
+                if let id, !visit(id, legacyStart) { return false }
+            }
+        }
+        try lists.status()
+        try legacy?.status()
+        return true
+    }
+
+    /// Duration scans read the duration classes overlapping `[minNanos, maxNanos]` and check each entry exactly.
+    private func scanDurations(
+        tenant: String, service: String, minNanos: UInt64, maxNanos: UInt64, startMin: UInt64, startMax: UInt64,
+        visit: (TraceID, UInt64) -> Bool
+    ) throws(StorageError) {
+        guard minNanos <= maxNanos else { return }
+        let prefix = Keys.durationPrefix(tenant: tenant, service: service)
+        let legacyPrefix = Keys.durationPrefix(tenant: tenant, service: service, type: Keys.durationIndexTag)
+        var lower = prefix
+        lower.append(DurationClass.of(minNanos))
+        var upper = prefix
+        let maxClass = DurationClass.of(maxNanos)
+        if maxClass == .max {
+            upper = Keys.upperBound(of: prefix)
+        } else {
+            upper.append(maxClass + 1)
+        }
+        let offset = prefix.count + 1
+        var decoded: [Posting] = []
+        var failure: StorageError? = nil
+        do {
+            for bucket in buckets(overlapping: startMin, startMax) {
+                var stopped = false
+                try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
+                    guard let maxStart = Keys.readUInt64(key, at: offset) else { return true }
+                    // Every entry lies in (maxStart − slot, maxStart]: skip lists wholly outside the window.
+                    if maxStart < startMin || (maxStart > startMax && maxStart - startMax >= Keys.postingSlotNanos) { return true }
+                    decoded.removeAll(keepingCapacity: true)
+                    do throws(StorageError) {
+                        try PostingList.decode(value, maxStart: maxStart, withDurations: true, into: &decoded)
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                    for posting in decoded
+                    where posting.start >= startMin && posting.start <= startMax && posting.durationNanos >= minNanos
+                        && posting.durationNanos <= maxNanos
+                    {
+                        if !visit(posting.traceID, posting.start) {
+                            stopped = true
+                            return false
+                        }
+                    }
+                    return true
+                }
+                if let failure { throw failure }
+                if stopped { return }
+                if bucket.mayHoldLegacyIndex {
+                    var lower = legacyPrefix
+                    Keys.appendUInt64(minNanos, to: &lower)
+                    var upper = legacyPrefix
+                    if maxNanos == .max {
+                        upper = Keys.upperBound(of: legacyPrefix)
+                    } else {
+                        Keys.appendUInt64(maxNanos + 1, to: &upper)
+                    }
+                    let legacyOffset = legacyPrefix.count
+                    try database.scan(bucket.family, lower: lower, upper: upper) { key, _ in
+                        guard let start = Keys.readUInt64(key, at: legacyOffset + 8),
+                            let id = Keys.readTraceID(key, at: legacyOffset + 16)
+                        else { return true }
+                        if start >= startMin, start <= startMax, !visit(id, start) {
+                            stopped = true
+                            return false
+                        }
+                        return true
+                    }
+                    if stopped { return }
+                }
+            }
+        } catch {
+            throw StorageError.wrapping(error)
+        }
+    }
+}
+
+/// A max-heap of postings by start: the pending entries of a newest-first merge.
+struct PostingHeap {
+    private var items: [Posting] = []
+
+    var top: Posting? { items.first }
+
+    mutating func push(_ posting: Posting) {
+        items.append(posting)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[parent].start < items[child].start else { break }
+            items.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    /// Removes and returns the newest posting; the heap must not be empty.
+    mutating func pop() -> Posting {
+        let result = items[0]
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var newest = parent
+                if left < items.count, items[left].start > items[newest].start { newest = left }
+                if right < items.count, items[right].start > items[newest].start { newest = right }
+                if newest == parent { break }
+                items.swapAt(parent, newest)
+                parent = newest
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,261 @@
+import SpoorModel
+
+extension SpanStore {
+    // MARK: - Writing
+
+    /// Encodes spans into keys and values. Pure CPU work: call it on the submitting task, not the writer.
+    ///
+    /// Each span becomes its own record; the service, operation, tag and duration indexes become posting lists, one
+    /// per index key, time slot and call, so a request of 500 spans adds tens of index entries rather than thousands.
+    package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
+        let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
+        var prepared = PreparedWrite(tenant: tenant)
+        prepared.entries.reserveCapacity(spans.count + 64)
+        var summaries: [SummaryKey: TraceSummary] = [:]
+        var rollups: [RollupKey: SpanRollup] = [:]
+        var lists = PostingListBuilder()
+        prepared.edgeSpans.reserveCapacity(spans.count)
+        var value: [UInt8] = []
+        for (span, route) in zip(spans, routes) {
+            let bucket = BucketRef(start: route.start, width: route.width)
+            let start = span.startTimeUnixNanos
+            value.removeAll(keepingCapacity: true)
+            StoredSpanCodec.encode(span, into: &value)
+            let spanKey = Keys.span(
+                tenant: tenant, traceID: span.traceID, start: start, spanID: span.spanID,
+                contentHash: StoredSpanCodec.contentHash(value))
+            prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value, isSpan: true))
+            let service = span.process.serviceName
+            let posting = Posting(start: start, traceID: span.traceID)
+            lists.add(posting, bucket: bucket, prefix: Keys.servicePrefix(tenant: tenant, service: service))
+            lists.add(
+                posting, bucket: bucket, prefix: Keys.operationPrefix(tenant: tenant, service: service, operation: span.operationName))
+            var durationPrefix = Keys.durationPrefix(tenant: tenant, service: service)
+            durationPrefix.append(DurationClass.of(span.durationNanos))
+            lists.add(
+                Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos), bucket: bucket,
+                prefix: durationPrefix, withDurations: true)
+
+            // A tag repeated on one span (or between span, process and logs) gives equal postings, removed when the
+            // lists are sorted.
+            func indexTag(_ attribute: Attribute) {
+                lists.add(
+                    posting, bucket: bucket,
+                    prefix: Keys.tagPrefix(tenant: tenant, service: service, key: attribute.key, value: attribute.value.searchString))
+            }
+            span.tags.forEach(indexTag)
+            span.process.tags.forEach(indexTag)
+            for log in span.logs { log.fields.forEach(indexTag) }
+
+            summaries[SummaryKey(traceID: span.traceID, bucket: bucket), default: TraceSummary()].add(span)
+            let kind = span.kind
+            let startSeconds = start / 1_000_000_000
+            let isError = span.isError
+            for resolution in [RollupResolution.minute, .hour] {
+                let rollupKey = RollupKey(
+                    bucket: bucket, resolution: resolution, service: service, slot: startSeconds - startSeconds % resolution.seconds,
+                    kind: kind, operation: span.operationName)
+                rollups[rollupKey, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: isError)
+            }
+            prepared.edgeSpans.append(
+                EdgeSpan(
+                    traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
+                    startNanos: start, bucket: bucket))
+            prepared.catalog.insert(CatalogEntry(service: service, operation: OperationKey(name: span.operationName, kind: kind), bucket: bucket.start))
+            prepared.spanCount += 1
+            prepared.byteCount += value.count
+        }
+        lists.emit(into: &prepared.entries)
+        for (summaryKey, summary) in summaries {
+            prepared.entries.append(
+                .init(
+                    bucket: summaryKey.bucket, key: Keys.summary(tenant: tenant, traceID: summaryKey.traceID),
+                    value: summary.encoded(), isMerge: true))
+        }
+        for (rollupKey, rollup) in rollups {
+            prepared.entries.append(
+                .init(
+                    bucket: rollupKey.bucket,
+                    key: Keys.rollup(
+                        tenant: tenant, resolution: rollupKey.resolution, service: rollupKey.service, slot: rollupKey.slot,
+                        kind: rollupKey.kind, operation: rollupKey.operation),
+                    value: rollup.encoded(), isMerge: true))
+        }
+        return prepared
+    }
+
+    /// Writes prepared spans in one atomic batch and returns once the batch is in the WAL.
+    /// Spans whose bucket has already expired are skipped and counted in the result.
+    package func write(_ writes: [PreparedWrite], now: UInt64) throws(StorageError) -> WriteResult {
+        let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
+        var families: [UInt64: ColumnFamily] = [:]
+        var result = WriteResult()
+        let batch: WriteBatch
+        do {
+            batch = try WriteBatch()
+        } catch {
+            throw .rocks(error)
+        }
+        var newCatalog: [(String, CatalogEntry)] = []
+        let known = state.withLock { $0.catalog }
+        // Entries go into the batch sorted by (bucket, key): the memtable's skip list then inserts each key next to
+        // the previous one instead of searching from the top (profiling showed random-order inserts dominating).
+        var live: [(bucket: UInt64, entry: PreparedWrite.Entry)] = []
+        live.reserveCapacity(writes.reduce(0) { $0 + $1.entries.count })
+        for write in writes {
+            for entry in write.entries {
+                let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
+                if bucketEnd <= cutoff {
+                    if entry.isSpan { result.expiredSpans += 1 }
+                    continue
+                }
+                if families[entry.bucket.start] == nil {
+                    do {
+                        families[entry.bucket.start] = try ensureBucket(entry.bucket)
+                    } catch {
+                        throw .rocks(error)
+                    }
+                }
+                live.append((entry.bucket.start, entry))
+            }
+            for entry in write.catalog where !known.contains(tenant: write.tenant, entry) {
+                let bucketEnd = (entry.bucket &+ configuration.bucketWidthSeconds) &* 1_000_000_000
+                guard bucketEnd > cutoff else { continue }
+                newCatalog.append((write.tenant, entry))
+                batch.put(
+                    catalogFamily,
+                    key: Keys.catalog(
+                        tenant: write.tenant, service: entry.service, operation: entry.operation.name,
+                        kind: entry.operation.kind, bucketStart: entry.bucket),
+                    value: [])
+            }
+            result.storedSpans += write.spanCount
+        }
+        var dependencyCounts: [DependencyKey: UInt64] = [:]
+        tracker.withLock { tracker in
+            for write in writes {
+                for edge in tracker.record(tenant: write.tenant, write.edgeSpans) {
+                    let seconds = edge.childStartNanos / 1_000_000_000
+                    for resolution in [RollupResolution.minute, .hour] {
+                        let key = DependencyKey(
+                            tenant: write.tenant, bucket: edge.bucket, resolution: resolution,
+                            slot: seconds - seconds % resolution.seconds, parent: edge.parent, child: edge.child)
+                        dependencyCounts[key, default: 0] += 1
+                    }
+                }
+            }
+        }
+        for (key, count) in dependencyCounts {
+            guard (key.bucket.start &+ key.bucket.width) &* 1_000_000_000 > cutoff else { continue }
+            if families[key.bucket.start] == nil {
+                do {
+                    families[key.bucket.start] = try ensureBucket(key.bucket)
+                } catch {
+                    throw .rocks(error)
+                }
+            }
+            live.append(
+                (
+                    key.bucket.start,
+                    .init(
+                        bucket: key.bucket,
+                        key: Keys.dependency(
+                            tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
+                        value: CounterValue.encode(count), isMerge: true)
+                ))
+        }
+        live.sort { a, b in a.bucket != b.bucket ? a.bucket < b.bucket : Keys.less(a.entry.key, b.entry.key) }
+        for (bucket, entry) in live {
+            guard let family = families[bucket] else { continue }
+            if entry.isMerge {
+                batch.merge(family, key: entry.key, value: entry.value)
+            } else {
+                batch.put(family, key: entry.key, value: entry.value)
+            }
+        }
+        result.storedSpans -= result.expiredSpans
+        do {
+            try database.write(batch, sync: configuration.syncWrites)
+        } catch {
+            throw .rocks(error)
+        }
+        if !newCatalog.isEmpty {
+            state.withLock { state in
+                for (tenant, entry) in newCatalog {
+                    state.catalog.insert(tenant: tenant, service: entry.service, operation: entry.operation, bucket: entry.bucket)
+                }
+            }
+        }
+        return result
+    }
+
+    func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily {
+        if let existing = state.withLock({ $0.buckets.first(where: { $0.startSeconds == ref.start }) }) {
+            return existing.family
+        }
+        let name = Bucket.name(start: ref.start, width: ref.width)
+        let isNew = database.columnFamily(name) == nil
+        let family = try database.columnFamilyCreatingIfNeeded(name)
+        if isNew {
+            // Marks the bucket as holding posting lists only, so scans skip the legacy per-span index. Written before
+            // any data: after a crash in between, the bucket merely counts as legacy (slower scans, same answers).
+            let marker = try WriteBatch()
+            marker.put(catalogFamily, key: Keys.postingsBucketMarker(bucketStart: ref.start), value: [PostingList.version])
+            try database.write(marker, sync: configuration.syncWrites)
+        }
+        state.withLock { state in
+            if !state.buckets.contains(where: { $0.startSeconds == ref.start }) {
+                state.buckets.append(
+                    Bucket(startSeconds: ref.start, widthSeconds: ref.width, family: family, mayHoldLegacyIndex: !isNew))
+                state.buckets.sort { $0.startSeconds < $1.startSeconds }
+            }
+        }
+        return family
+    }
+}
+
+/// Groups the postings of one `prepare` call by index key and time slot, then encodes each group as posting lists.
+struct PostingListBuilder {
+    private struct Group: Hashable {
+        var bucket: BucketRef
+        var prefix: [UInt8]
+        var slot: UInt64
+    }
+
+    private var groups: [Group: [Posting]] = [:]
+    private var durationGroups: [Group: [Posting]] = [:]
+
+    /// Adds one posting under an index key prefix (`withDurations` for the duration index).
+    mutating func add(_ posting: Posting, bucket: BucketRef, prefix: [UInt8], withDurations: Bool = false) {
+        let group = Group(bucket: bucket, prefix: prefix, slot: posting.start / Keys.postingSlotNanos)
+        if withDurations {
+            durationGroups[group, default: []].append(posting)
+        } else {
+            groups[group, default: []].append(posting)
+        }
+    }
+
+    /// Appends one entry per list: key `prefix maxStart hash`, value `PostingList`.
+    func emit(into entries: inout [PreparedWrite.Entry]) {
+        for (groups, withDurations) in [(groups, false), (durationGroups, true)] {
+            for (group, unsorted) in groups {
+                var postings = unsorted
+                postings.sort(by: Posting.newerFirst)
+                var unique: [Posting] = []
+                unique.reserveCapacity(postings.count)
+                for posting in postings where unique.last != posting { unique.append(posting) }
+                var offset = 0
+                while offset < unique.count {
+                    let chunk = unique[offset..<min(unique.count, offset + PostingList.maxEntries)]
+                    offset = chunk.endIndex
+                    var value: [UInt8] = []
+                    PostingList.encode(chunk, withDurations: withDurations, into: &value)
+                    var key = group.prefix
+                    Keys.appendUInt64(chunk[chunk.startIndex].start, to: &key)
+                    Keys.appendUInt64(PostingList.hash(value), to: &key)
+                    entries.append(.init(bucket: group.bucket, key: key, value: value))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import SpoorModel
+import SpoorTestSupport
+import Testing
+
+@testable import SpoorStorage
+
+struct PostingListCodecTests {
+    private func roundTrip(_ postings: [Posting], withDurations: Bool) throws -> [Posting] {
+        var value: [UInt8] = []
+        PostingList.encode(postings[...], withDurations: withDurations, into: &value)
+        var decoded: [Posting] = []
+        try value.withUnsafeBytes {
+            try PostingList.decode($0, maxStart: postings.first?.start ?? 0, withDurations: withDurations, into: &decoded)
+        }
+        return decoded
+    }
+
+    @Test func listsRoundTripNewestFirst() throws {
+        let postings = [
+            Posting(start: 9_000, traceID: TraceID(high: 1, low: 2), durationNanos: 77),
+            Posting(start: 9_000, traceID: TraceID(high: 0, low: 5), durationNanos: 1),
+            Posting(start: 12, traceID: TraceID(high: .max, low: .max), durationNanos: .max),
+        ]
+        #expect(try roundTrip(postings, withDurations: true) == postings)
+        #expect(try roundTrip(postings, withDurations: false) == postings.map { Posting(start: $0.start, traceID: $0.traceID) })
+        #expect(try roundTrip([], withDurations: false).isEmpty)
+    }
+
+    @Test func corruptListsThrowInsteadOfTrapping() throws {
+        var good: [UInt8] = []
+        PostingList.encode([Posting(start: 100, traceID: TraceID(high: 1, low: 1))][...], withDurations: false, into: &good)
+        let cases: [[UInt8]] = [
+            [],  // empty
+            [2, 0],  // unknown version
+            [1, 0xFF, 0xFF, 0xFF, 0x0F],  // count larger than the value could hold
+            Array(good.dropLast()),  // truncated trace id
+            good + [0],  // trailing bytes
+            [1, 1, 0x80 | 0x7F, 0x01] + [UInt8](repeating: 0, count: 16),  // delta 255 > maxStart 100
+            [1, 1] + [UInt8](repeating: 0xFF, count: 11) + [UInt8](repeating: 0, count: 16),  // varint too long
+        ]
+        for bytes in cases {
+            var decoded: [Posting] = []
+            #expect(throws: StorageError.self) {
+                try bytes.withUnsafeBytes { try PostingList.decode($0, maxStart: 100, withDurations: false, into: &decoded) }
+            }
+        }
+        // Random bytes never trap, whatever they decode to.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            var bytes: [UInt8] = [1]
+            for _ in 0..<Int(state % 60) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+            }
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            var decoded: [Posting] = []
+            _ = try? bytes.withUnsafeBytes { try PostingList.decode($0, maxStart: state, withDurations: state & 1 == 0, into: &decoded) }
+        }
+    }
+
+    @Test func durationClassesAreMonotonicAndFitAByte() {
+        var previous: UInt8 = 0
+        var duration: UInt64 = 0
+        while duration < UInt64.max / 3 {
+            let c = DurationClass.of(duration)
+            #expect(c >= previous)
+            previous = c
+            duration = duration * 3 / 2 + 1
+        }
+        #expect(DurationClass.of(0) == 0)
+        #expect(DurationClass.of(3) == 3)
+        #expect(DurationClass.of(4) == 8)
+        #expect(DurationClass.of(.max) == 255)
+        #expect(DurationClass.of(20_000) < DurationClass.of(30_000))
+    }
+}
+
+struct PostingIndexTests {
+    static let t0 = SpanStoreTests.t0
+    static let second: UInt64 = 1_000_000
+
+    private func write(_ store: SpanStore, _ spans: [Span], tenant: String = "") throws {
+        _ = try store.write([store.prepare(tenant: tenant, spans: spans)], now: Self.t0 * 1000 + SpanStoreTests.hour)
+    }
+
+    private func scan(_ store: SpanStore, _ index: IndexScan, from: UInt64 = 0, to: UInt64 = .max) throws -> [UInt64] {
+        var seen: [UInt64] = []
+        try store.scan(tenant: "", index: index, startMin: from, startMax: to) { id, _ in
+            seen.append(id.low)
+            return true
+        }
+        return seen
+    }
+
+    private func indexKeys(_ store: SpanStore, type: UInt8) throws -> Int {
+        var count = 0
+        for bucket in store.allBuckets {
+            try store.database.scan(bucket.family, lower: [0, type], upper: [0, type + 1]) { _, _ in
+                count += 1
+                return true
+            }
+        }
+        return count
+    }
+
+    @Test func overlappingListsFromSeveralRequestsScanNewestFirst() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // Three requests whose starts interleave: lists overlap in time and must be merged entry by entry.
+        for request in 0..<3 {
+            let spans = (0..<10).map { i -> Span in
+                let n = UInt64(i * 3 + request + 1)
+                return SpanBuilder.span(trace: n, span: 1, service: "s", startMicros: Self.t0 + n * Self.second, tags: [.string("k", "v")])
+            }
+            try write(store, spans)
+        }
+        #expect(try scan(store, .service("s")) == Array((1...30).reversed()))
+        #expect(try scan(store, .tag(service: "s", key: "k", value: "v")) == Array((1...30).reversed()))
+        #expect(try scan(store, .operation(service: "s", operation: "op")) == Array((1...30).reversed()))
+        let from = (Self.t0 + 7 * Self.second) * 1000
+        let to = (Self.t0 + 12 * Self.second) * 1000
+        #expect(try scan(store, .service("s"), from: from, to: to) == [12, 11, 10, 9, 8, 7])
+        // One list per request and index key, not one entry per span.
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 3)
+        #expect(try indexKeys(store, type: Keys.serviceIndexTag) == 0)
+    }
+
+    @Test func stoppingEarlyVisitsOnlyTheNewest() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        try write(store, (1...50).map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * Self.second) })
+        var seen: [UInt64] = []
+        try store.scan(tenant: "", index: .service("s"), startMin: 0, startMax: .max) { id, _ in
+            seen.append(id.low)
+            return seen.count < 3
+        }
+        #expect(seen == [50, 49, 48])
+    }
+
+    @Test func aRequestSpanningMinutesIsCutIntoSlotsAndWindowsStayExact() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // Five spans 50 s apart: four 60 s slots.
+        let spans = (0..<5).map { SpanBuilder.span(trace: UInt64($0 + 1), span: 1, service: "s", startMicros: Self.t0 + UInt64($0) * 50 * Self.second) }
+        try write(store, spans)
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) >= 4)
+        let from = (Self.t0 + 50 * Self.second) * 1000
+        let to = (Self.t0 + 150 * Self.second) * 1000
+        #expect(try scan(store, .service("s"), from: from, to: to) == [4, 3, 2])
+        #expect(try scan(store, .service("s"), from: from + 1, to: to - 1) == [3])
+    }
+
+    @Test func largeRequestsAreSplitIntoBoundedLists() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let count = PostingList.maxEntries + 100
+        try write(store, (1...UInt64(count)).map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0) })
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 2)
+        let seen = try scan(store, .service("s"))
+        #expect(seen == Array((1...UInt64(count)).reversed()))
+    }
+
+    @Test func aResentRequestIsIndexedOnce() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let spans = (1...5).map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * Self.second) }
+        try write(store, spans)
+        try write(store, spans)
+        #expect(try scan(store, .service("s")) == [5, 4, 3, 2, 1])
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 1)
+    }
+
+    @Test func durationScansCheckExactBoundsWithinAClass() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // 1000 µs and 1001 µs share a duration class; the bounds still separate them.
+        try write(
+            store,
+            [
+                SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0, durationMicros: 1000),
+                SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: Self.t0 + 1, durationMicros: 1001),
+                SpanBuilder.span(trace: 3, span: 1, service: "s", startMicros: Self.t0 + 2, durationMicros: 5000),
+            ])
+        #expect(DurationClass.of(1_000_000) == DurationClass.of(1_001_000))
+        #expect(try scan(store, .duration(service: "s", minNanos: 1_001_000, maxNanos: 1_001_000)) == [2])
+        #expect(Set(try scan(store, .duration(service: "s", minNanos: 0, maxNanos: .max))) == [1, 2, 3])
+        #expect(try scan(store, .duration(service: "s", minNanos: 2_000_000, maxNanos: .max)) == [3])
+        #expect(try scan(store, .duration(service: "s", minNanos: 0, maxNanos: .max), from: (Self.t0 + 1) * 1000, to: (Self.t0 + 1) * 1000) == [2])
+    }
+
+    /// A store written before posting lists keeps per-span index keys (0x20–0x23); scans still find them, merged in order
+    /// with lists written since.
+    @Test func bucketsFromBeforePostingListsAreStillSearched() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            try write(store, [2, 4].map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * Self.second, durationMicros: 7) })
+            // Per-span entries as the previous format wrote them, and no marker: the bucket now looks like an old one.
+            let batch = try WriteBatch()
+            let family = try #require(store.allBuckets.first).family
+            for n: UInt64 in [1, 3, 5] {
+                let start = (Self.t0 + n * Self.second) * 1000
+                let id = TraceID(high: 0, low: n)
+                for prefix in [
+                    Keys.servicePrefix(tenant: "", service: "s", type: Keys.serviceIndexTag),
+                    Keys.tagPrefix(tenant: "", service: "s", key: "k", value: "v", type: Keys.tagIndexTag),
+                ] {
+                    var key = prefix
+                    Keys.appendUInt64(start, to: &key)
+                    Keys.appendTraceID(id, to: &key)
+                    batch.put(family, key: key, value: [])
+                }
+                var key = Keys.durationPrefix(tenant: "", service: "s", type: Keys.durationIndexTag)
+                Keys.appendUInt64(7_000, to: &key)
+                Keys.appendUInt64(start, to: &key)
+                Keys.appendTraceID(id, to: &key)
+                batch.put(family, key: key, value: [])
+            }
+            batch.delete(store.catalogFamily, key: Keys.postingsBucketMarker(bucketStart: try #require(store.allBuckets.first).startSeconds))
+            try store.database.write(batch, sync: false)
+            store.close()
+        }
+        let store = try TestStores.open(dir)
+        #expect(store.allBuckets.allSatisfy { $0.mayHoldLegacyIndex })
+        #expect(try scan(store, .service("s")) == [5, 4, 3, 2, 1])
+        #expect(try scan(store, .tag(service: "s", key: "k", value: "v")) == [5, 3, 1])
+        #expect(Set(try scan(store, .duration(service: "s", minNanos: 7_000, maxNanos: 7_000))) == [1, 2, 3, 4, 5])
+        // New writes into the old bucket are posting lists, merged with the old entries.
+        try write(store, [SpanBuilder.span(trace: 6, span: 1, service: "s", startMicros: Self.t0 + 6 * Self.second)])
+        #expect(try scan(store, .service("s")) == [6, 5, 4, 3, 2, 1])
+    }
+
+    @Test func newBucketsAreMarkedAndTheMarkerOutlivesARestart() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            try write(store, [SpanBuilder.span(trace: 1, span: 1, startMicros: Self.t0)])
+            #expect(store.allBuckets.map(\.mayHoldLegacyIndex) == [false])
+            store.close()
+        }
+        let store = try TestStores.open(dir)
+        #expect(store.allBuckets.map(\.mayHoldLegacyIndex) == [false])
+    }
+}
