@@ -12,7 +12,9 @@ extension SpanStore {
         var prepared = PreparedWrite(tenant: tenant)
         prepared.entries.reserveCapacity(spans.count + 64)
         var summaries: [SummaryKey: TraceSummary] = [:]
-        var rollups: [RollupKey: SpanRollup] = [:]
+        var rollups: [InternedRollupKey: SpanRollup] = [:]
+        var catalog = Set<InternedCatalogKey>()
+        var names = NameInterner()
         var lists = PostingListBuilder()
         prepared.edgeSpans.reserveCapacity(spans.count)
         var value: [UInt8] = []
@@ -51,21 +53,30 @@ extension SpanStore {
             let kind = span.kind
             let startSeconds = start / 1_000_000_000
             let isError = span.isError
+            // Names are interned once per call, so the per-span rollup and catalog keys hash integers, not strings.
+            let serviceID = names.id(service)
+            let operationID = names.id(span.operationName)
             for resolution in [RollupResolution.minute, .hour] {
-                let rollupKey = RollupKey(
-                    bucket: bucket, resolution: resolution, service: service, slot: startSeconds - startSeconds % resolution.seconds,
-                    kind: kind, operation: span.operationName)
+                let rollupKey = InternedRollupKey(
+                    bucket: bucket, resolution: resolution, service: serviceID, slot: startSeconds - startSeconds % resolution.seconds,
+                    kind: kind, operation: operationID)
                 rollups[rollupKey, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: isError)
             }
             prepared.edgeSpans.append(
                 EdgeSpan(
                     traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
                     startNanos: start, bucket: bucket))
-            prepared.catalog.insert(CatalogEntry(service: service, operation: OperationKey(name: span.operationName, kind: kind), bucket: bucket.start))
+            catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
             prepared.byteCount += value.count
         }
         lists.emit(into: &prepared.entries)
+        for key in catalog {
+            prepared.catalog.insert(
+                CatalogEntry(
+                    service: names.name(key.service), operation: OperationKey(name: names.name(key.operation), kind: key.kind),
+                    bucket: key.bucket))
+        }
         for (summaryKey, summary) in summaries {
             prepared.entries.append(
                 .init(
@@ -77,8 +88,8 @@ extension SpanStore {
                 .init(
                     bucket: rollupKey.bucket,
                     key: Keys.rollup(
-                        tenant: tenant, resolution: rollupKey.resolution, service: rollupKey.service, slot: rollupKey.slot,
-                        kind: rollupKey.kind, operation: rollupKey.operation),
+                        tenant: tenant, resolution: rollupKey.resolution, service: names.name(rollupKey.service),
+                        slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)),
                     value: rollup.encoded(), isMerge: true))
         }
         return prepared
@@ -220,6 +231,12 @@ struct PostingListBuilder {
         var bucket: BucketRef
         var prefix: [UInt8]
         var slot: UInt64
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(bucket.start)
+            hasher.combine(slot)
+            prefix.withUnsafeBytes { hasher.combine(bytes: $0) }  // one call, not one per byte
+        }
     }
 
     private var groups: [Group: [Posting]] = [:]
@@ -258,4 +275,38 @@ struct PostingListBuilder {
             }
         }
     }
+}
+
+/// Service and operation names of one `prepare` call, numbered.
+struct NameInterner {
+    private var ids: [String: UInt32] = [:]
+    private var names: [String] = []
+
+    mutating func id(_ name: String) -> UInt32 {
+        if let id = ids[name] { return id }
+        let id = UInt32(names.count)
+        ids[name] = id
+        names.append(name)
+        return id
+    }
+
+    func name(_ id: UInt32) -> String { names[Int(id)] }
+}
+
+/// A rollup key with interned names.
+struct InternedRollupKey: Hashable {
+    var bucket: BucketRef
+    var resolution: RollupResolution
+    var service: UInt32
+    var slot: UInt64
+    var kind: SpanKind
+    var operation: UInt32
+}
+
+/// A catalog entry with interned names.
+struct InternedCatalogKey: Hashable {
+    var service: UInt32
+    var operation: UInt32
+    var kind: SpanKind
+    var bucket: UInt64
 }

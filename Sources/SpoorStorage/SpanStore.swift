@@ -275,15 +275,6 @@ struct SummaryKey: Hashable {
     var bucket: BucketRef
 }
 
-struct RollupKey: Hashable {
-    var bucket: BucketRef
-    var resolution: RollupResolution
-    var service: String
-    var slot: UInt64
-    var kind: SpanKind
-    var operation: String
-}
-
 struct DependencyKey: Hashable {
     var tenant: String
     var bucket: BucketRef
@@ -291,11 +282,6 @@ struct DependencyKey: Hashable {
     var slot: UInt64
     var parent: String
     var child: String
-}
-
-struct TagPair: Hashable {
-    var key: String
-    var value: String
 }
 
 struct CatalogEntry: Hashable, Sendable {
