@@ -29,21 +29,24 @@ extension SpanStore {
             prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value, isSpan: true))
             let service = span.process.serviceName
             let posting = Posting(start: start, traceID: span.traceID)
-            lists.add(posting, bucket: bucket, prefix: Keys.servicePrefix(tenant: tenant, service: service))
-            lists.add(
-                posting, bucket: bucket, prefix: Keys.operationPrefix(tenant: tenant, service: service, operation: span.operationName))
-            var durationPrefix = Keys.durationPrefix(tenant: tenant, service: service)
-            durationPrefix.append(DurationClass.of(span.durationNanos))
-            lists.add(
-                Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos), bucket: bucket,
-                prefix: durationPrefix, withDurations: true)
+            let operation = span.operationName
+            lists.add(posting, bucket: bucket) { Keys.appendServicePrefix(tenant: tenant, service: service, to: &$0) }
+            lists.add(posting, bucket: bucket) {
+                Keys.appendOperationPrefix(tenant: tenant, service: service, operation: operation, to: &$0)
+            }
+            let durationClass = DurationClass.of(span.durationNanos)
+            lists.add(Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos), bucket: bucket, withDurations: true) {
+                Keys.appendDurationPrefix(tenant: tenant, service: service, to: &$0)
+                $0.append(durationClass)
+            }
 
             // A tag repeated on one span (or between span, process and logs) gives equal postings, removed when the
             // lists are sorted.
             func indexTag(_ attribute: Attribute) {
-                lists.add(
-                    posting, bucket: bucket,
-                    prefix: Keys.tagPrefix(tenant: tenant, service: service, key: attribute.key, value: attribute.value.searchString))
+                let value = attribute.value.searchString
+                lists.add(posting, bucket: bucket) {
+                    Keys.appendTagPrefix(tenant: tenant, service: service, key: attribute.key, value: value, to: &$0)
+                }
             }
             span.tags.forEach(indexTag)
             span.process.tags.forEach(indexTag)
@@ -239,28 +242,50 @@ struct PostingListBuilder {
         }
     }
 
-    private var groups: [Group: [Posting]] = [:]
-    private var durationGroups: [Group: [Posting]] = [:]
+    private var index: [Group: Int] = [:]
+    private var durationIndex: [Group: Int] = [:]
+    private var lists: [[Posting]] = []
+    private var scratch: [UInt8] = []
 
-    /// Adds one posting under an index key prefix (`withDurations` for the duration index).
-    mutating func add(_ posting: Posting, bucket: BucketRef, prefix: [UInt8], withDurations: Bool = false) {
-        let group = Group(bucket: bucket, prefix: prefix, slot: posting.start / Keys.postingSlotNanos)
-        if withDurations {
-            durationGroups[group, default: []].append(posting)
-        } else {
-            groups[group, default: []].append(posting)
+    /// Adds one posting under the index key prefix that `prefix` appends to an empty buffer (`withDurations` for
+    /// the duration index). The buffer is reused: a prefix is copied only for a new group.
+    mutating func add(
+        _ posting: Posting, bucket: BucketRef, withDurations: Bool = false, prefix build: (inout [UInt8]) -> Void
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        build(&scratch)
+        let slot = posting.start / Keys.postingSlotNanos
+        if let index = withDurations
+            ? durationIndex[Group(bucket: bucket, prefix: scratch, slot: slot)]
+            : index[Group(bucket: bucket, prefix: scratch, slot: slot)]
+        {
+            lists[index].append(posting)
+            return
         }
+        let group = Group(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) }, slot: slot)
+        if withDurations {
+            durationIndex[group] = lists.count
+        } else {
+            index[group] = lists.count
+        }
+        lists.append([posting])
     }
 
     /// Appends one entry per list: key `prefix maxStart hash`, value `PostingList`.
     func emit(into entries: inout [PreparedWrite.Entry]) {
-        for (groups, withDurations) in [(groups, false), (durationGroups, true)] {
-            for (group, unsorted) in groups {
-                var postings = unsorted
-                postings.sort(by: Posting.newerFirst)
-                var unique: [Posting] = []
-                unique.reserveCapacity(postings.count)
-                for posting in postings where unique.last != posting { unique.append(posting) }
+        for (groups, withDurations) in [(index, false), (durationIndex, true)] {
+            for (group, listIndex) in groups {
+                var postings = lists[listIndex]
+                if postings.count > 1 {
+                    postings.sort(by: Posting.newerFirst)
+                    var kept = 1
+                    for i in 1..<postings.count where postings[i] != postings[kept - 1] {
+                        postings[kept] = postings[i]
+                        kept += 1
+                    }
+                    postings.removeLast(postings.count - kept)
+                }
+                let unique = postings
                 var offset = 0
                 while offset < unique.count {
                     let chunk = unique[offset..<min(unique.count, offset + PostingList.maxEntries)]

@@ -83,17 +83,23 @@ package enum Keys {
     /// Appends the tenant prefix.
     @inline(__always)
     package static func appendTenant(_ tenant: String, to key: inout [UInt8]) {
-        let utf8 = tenant.utf8.prefix(maxTenantBytes)
-        key.append(UInt8(utf8.count))
-        key.append(contentsOf: utf8)
+        var tenant = tenant
+        tenant.withUTF8 { utf8 in
+            let cut = UnsafeBufferPointer(rebasing: utf8.prefix(maxTenantBytes))
+            key.append(UInt8(cut.count))
+            key.append(contentsOf: cut)
+        }
     }
 
-    /// Appends a length-prefixed string, cut at `limit` bytes.
+    /// Appends a length-prefixed string, cut at `limit` bytes (copied from contiguous UTF-8, not byte by byte).
     @inline(__always)
     package static func appendString(_ s: String, limit: Int = maxIndexedStringBytes, to key: inout [UInt8]) {
-        let utf8 = s.utf8.prefix(limit)
-        appendUInt16(UInt16(utf8.count), to: &key)
-        key.append(contentsOf: utf8)
+        var s = s
+        s.withUTF8 { utf8 in
+            let cut = UnsafeBufferPointer(rebasing: utf8.prefix(limit))
+            appendUInt16(UInt16(cut.count), to: &key)
+            key.append(contentsOf: cut)
+        }
     }
 
     @inline(__always)
@@ -166,10 +172,16 @@ package enum Keys {
     /// `tenant 0x20|0x24 str(service)` — followed by `start id` (0x20) or a posting list suffix (0x24).
     package static func servicePrefix(tenant: String, service: String, type: UInt8 = servicePostingsTag) -> [UInt8] {
         var key: [UInt8] = []
+        appendServicePrefix(tenant: tenant, service: service, type: type, to: &key)
+        return key
+    }
+
+    /// Appends `servicePrefix` to a reusable buffer.
+    @inline(__always)
+    package static func appendServicePrefix(tenant: String, service: String, type: UInt8 = servicePostingsTag, to key: inout [UInt8]) {
         appendTenant(tenant, to: &key)
         key.append(type)
         appendString(service, to: &key)
-        return key
     }
 
     /// `tenant 0x21|0x25 str(service) str(operation)` — followed by `start id` or a posting list suffix.
@@ -177,11 +189,19 @@ package enum Keys {
         tenant: String, service: String, operation: String, type: UInt8 = operationPostingsTag
     ) -> [UInt8] {
         var key: [UInt8] = []
+        appendOperationPrefix(tenant: tenant, service: service, operation: operation, type: type, to: &key)
+        return key
+    }
+
+    /// Appends `operationPrefix` to a reusable buffer.
+    @inline(__always)
+    package static func appendOperationPrefix(
+        tenant: String, service: String, operation: String, type: UInt8 = operationPostingsTag, to key: inout [UInt8]
+    ) {
         appendTenant(tenant, to: &key)
         key.append(type)
         appendString(service, to: &key)
         appendString(operation, to: &key)
-        return key
     }
 
     /// `tenant 0x22|0x26 str(service) str(key) str(value)` — followed by `start id` or a posting list suffix.
@@ -189,21 +209,35 @@ package enum Keys {
         tenant: String, service: String, key tagKey: String, value: String, type: UInt8 = tagPostingsTag
     ) -> [UInt8] {
         var key: [UInt8] = []
+        appendTagPrefix(tenant: tenant, service: service, key: tagKey, value: value, type: type, to: &key)
+        return key
+    }
+
+    /// Appends `tagPrefix` to a reusable buffer.
+    @inline(__always)
+    package static func appendTagPrefix(
+        tenant: String, service: String, key tagKey: String, value: String, type: UInt8 = tagPostingsTag, to key: inout [UInt8]
+    ) {
         appendTenant(tenant, to: &key)
         key.append(type)
         appendString(service, to: &key)
         appendString(tagKey, to: &key)
         appendString(value, to: &key)
-        return key
     }
 
     /// `tenant 0x23|0x27 str(service)` — followed by `duration start id` (0x23) or `class` and a posting list suffix.
     package static func durationPrefix(tenant: String, service: String, type: UInt8 = durationPostingsTag) -> [UInt8] {
         var key: [UInt8] = []
+        appendDurationPrefix(tenant: tenant, service: service, type: type, to: &key)
+        return key
+    }
+
+    /// Appends `durationPrefix` to a reusable buffer.
+    @inline(__always)
+    package static func appendDurationPrefix(tenant: String, service: String, type: UInt8 = durationPostingsTag, to key: inout [UInt8]) {
         appendTenant(tenant, to: &key)
         key.append(type)
         appendString(service, to: &key)
-        return key
     }
 
     /// `tenant 0x02 str(service) str(operation) kind bucketStart` (catalog family).
