@@ -95,6 +95,8 @@ extension SpanStore {
                         slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)),
                     value: rollup.encoded(), isMerge: true))
         }
+        // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
+        prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared
     }
 
@@ -112,26 +114,10 @@ extension SpanStore {
         }
         var newCatalog: [(String, CatalogEntry)] = []
         let known = state.withLock { $0.catalog }
-        // Entries go into the batch sorted by (bucket, key): the memtable's skip list then inserts each key next to
+        // Entries go into the batch in (bucket, key) order: the memtable's skip list then inserts each key next to
         // the previous one instead of searching from the top (profiling showed random-order inserts dominating).
-        var live: [(bucket: UInt64, entry: PreparedWrite.Entry)] = []
-        live.reserveCapacity(writes.reduce(0) { $0 + $1.entries.count })
+        // Each prepared write is already sorted, so the writer only merges the runs.
         for write in writes {
-            for entry in write.entries {
-                let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
-                if bucketEnd <= cutoff {
-                    if entry.isSpan { result.expiredSpans += 1 }
-                    continue
-                }
-                if families[entry.bucket.start] == nil {
-                    do {
-                        families[entry.bucket.start] = try ensureBucket(entry.bucket)
-                    } catch {
-                        throw .rocks(error)
-                    }
-                }
-                live.append((entry.bucket.start, entry))
-            }
             for entry in write.catalog where !known.contains(tenant: write.tenant, entry) {
                 let bucketEnd = (entry.bucket &+ configuration.bucketWidthSeconds) &* 1_000_000_000
                 guard bucketEnd > cutoff else { continue }
@@ -159,28 +145,32 @@ extension SpanStore {
                 }
             }
         }
-        for (key, count) in dependencyCounts {
-            guard (key.bucket.start &+ key.bucket.width) &* 1_000_000_000 > cutoff else { continue }
-            if families[key.bucket.start] == nil {
+        var counters: [PreparedWrite.Entry] = dependencyCounts.map { key, count in
+            .init(
+                bucket: key.bucket,
+                key: Keys.dependency(tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
+                value: CounterValue.encode(count), isMerge: true)
+        }
+        counters.sort(by: PreparedWrite.Entry.inBatchOrder)
+        var merger = SortedRunMerger(runs: writes.map(\.entries) + [counters])
+        while let (run, index) = merger.next() {
+            let entry = merger.runs[run][index]
+            let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
+            if bucketEnd <= cutoff {
+                if entry.isSpan { result.expiredSpans += 1 }
+                continue
+            }
+            let family: ColumnFamily
+            if let known = families[entry.bucket.start] {
+                family = known
+            } else {
                 do {
-                    families[key.bucket.start] = try ensureBucket(key.bucket)
+                    family = try ensureBucket(entry.bucket)
                 } catch {
                     throw .rocks(error)
                 }
+                families[entry.bucket.start] = family
             }
-            live.append(
-                (
-                    key.bucket.start,
-                    .init(
-                        bucket: key.bucket,
-                        key: Keys.dependency(
-                            tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
-                        value: CounterValue.encode(count), isMerge: true)
-                ))
-        }
-        live.sort { a, b in a.bucket != b.bucket ? a.bucket < b.bucket : Keys.less(a.entry.key, b.entry.key) }
-        for (bucket, entry) in live {
-            guard let family = families[bucket] else { continue }
             if entry.isMerge {
                 batch.merge(family, key: entry.key, value: entry.value)
             } else {
@@ -334,4 +324,56 @@ struct InternedCatalogKey: Hashable {
     var operation: UInt32
     var kind: SpanKind
     var bucket: UInt64
+}
+
+/// Merges runs of entries, each sorted by `PreparedWrite.Entry.inBatchOrder`, with a heap of run heads.
+struct SortedRunMerger {
+    let runs: [[PreparedWrite.Entry]]
+    private var positions: [Int]
+    private var heap: [Int] = []
+
+    init(runs: [[PreparedWrite.Entry]]) {
+        self.runs = runs
+        positions = [Int](repeating: 0, count: runs.count)
+        for run in runs.indices where !runs[run].isEmpty { push(run) }
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        PreparedWrite.Entry.inBatchOrder(runs[a][positions[a]], runs[b][positions[b]])
+    }
+
+    private mutating func push(_ run: Int) {
+        heap.append(run)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(heap[child], heap[parent]) else { break }
+            heap.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    /// The (run, index) of the smallest remaining entry, or nil when every run is consumed.
+    mutating func next() -> (Int, Int)? {
+        guard let run = heap.first else { return nil }
+        let index = positions[run]
+        positions[run] += 1
+        if positions[run] == runs[run].count {
+            let last = heap.removeLast()
+            if heap.isEmpty { return (run, index) }
+            heap[0] = last
+        }
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count, less(heap[left], heap[smallest]) { smallest = left }
+            if right < heap.count, less(heap[right], heap[smallest]) { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return (run, index)
+    }
 }

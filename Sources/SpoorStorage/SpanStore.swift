@@ -242,6 +242,11 @@ package struct PreparedWrite: Sendable {
         var isMerge = false
         /// The span record itself (not an index entry): counted when it expires before being written.
         var isSpan = false
+
+        /// The order entries go into a write batch: by bucket, then bytewise by key.
+        static func inBatchOrder(_ a: Entry, _ b: Entry) -> Bool {
+            a.bucket.start != b.bucket.start ? a.bucket.start < b.bucket.start : Keys.less(a.key, b.key)
+        }
     }
 
     package var tenant: String
