@@ -25,5 +25,28 @@ struct InspectCommand: AsyncParsableCommand {
         print("spans: \(stats.spans)")
         print("sst bytes: \(stats.sstBytes)")
         if stats.spans > 0 { print("bytes per span: \(stats.sstBytes / stats.spans)") }
+        if stats.spans > 0 {
+            print("uncompressed bytes per span by key type (entries per span):")
+            for (type, totals) in stats.byType.sorted(by: { $0.key < $1.key }) {
+                let perSpan = Double(totals.keyBytes + totals.valueBytes) / Double(stats.spans)
+                let entries = Double(totals.entries) / Double(stats.spans)
+                print(
+                    "  0x\(String(type, radix: 16)) \(Self.typeName(type)): keys+values \(Int(perSpan.rounded())) B (\((entries * 100).rounded() / 100) entries)")
+            }
+        }
+    }
+
+    private static func typeName(_ type: UInt8) -> String {
+        switch type {
+        case Keys.summaryTag: "trace summary"
+        case Keys.spanTag: "span record"
+        case Keys.servicePostingsTag, Keys.serviceIndexTag: "service index"
+        case Keys.operationPostingsTag, Keys.operationIndexTag: "operation index"
+        case Keys.tagPostingsTag, Keys.tagIndexTag: "tag index"
+        case Keys.durationPostingsTag, Keys.durationIndexTag: "duration index"
+        case Keys.dependencyMinuteTag, Keys.dependencyHourTag: "dependency counters"
+        case Keys.rollupMinuteTag, Keys.rollupHourTag: "monitor rollups"
+        default: "other"
+        }
     }
 }

@@ -352,6 +352,8 @@ package struct StoreStatistics: Sendable {
     package var spans = 0
     /// Live SST bytes across column families.
     package var sstBytes = 0
+    /// Uncompressed key and value bytes and entry counts per key type byte (bucket families only).
+    package var byType: [UInt8: (entries: Int, keyBytes: Int, valueBytes: Int)] = [:]
 }
 
 extension SpanStore {
@@ -360,10 +362,14 @@ extension SpanStore {
         var stats = StoreStatistics()
         for bucket in allBuckets {
             stats.buckets += 1
-            try database.scan(bucket.family, lower: [], upper: [UInt8](repeating: 0xFF, count: 300)) { key, _ in
-                if key.count > 0 {
-                    let tenantLength = Int(key[0])
-                    if key.count > tenantLength + 1, key[tenantLength + 1] == Keys.spanTag { stats.spans += 1 }
+            try database.scan(bucket.family, lower: [], upper: [UInt8](repeating: 0xFF, count: 300)) { key, value in
+                if let type = Keys.typeTag(key) {
+                    if type == Keys.spanTag { stats.spans += 1 }
+                    var totals = stats.byType[type] ?? (0, 0, 0)
+                    totals.entries += 1
+                    totals.keyBytes += key.count
+                    totals.valueBytes += value.count
+                    stats.byType[type] = totals
                 }
                 return true
             }
