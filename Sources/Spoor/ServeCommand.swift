@@ -90,8 +90,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.queue-size"), help: "Spans waiting to be written before ingest is refused (503 / RESOURCE_EXHAUSTED / UDP drop).")
     var queueSize = 100_000
 
-    @Option(name: .customLong("collector.queue-size-memory"), help: "MiB of encoded spans waiting to be written before ingest is refused.")
-    var queueSizeMemoryMiB = 256
+    @Option(name: .customLong("collector.queue-size-memory"), help: "MiB of memory held by spans waiting to be written (keys, values, bookkeeping) before ingest is refused.")
+    var queueSizeMemoryMiB = 64
 
     @Option(name: .customLong("collector.max-request-bytes"), help: "Largest HTTP body or gRPC message accepted.")
     var maxRequestBytes = 16 << 20

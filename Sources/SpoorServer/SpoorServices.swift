@@ -107,7 +107,12 @@ package enum SpoorServices {
 
         if let address = configuration.admin {
             let router = Router()
-            AdminRoutes.add(to: router, readiness: readiness, metrics: { metrics() + Array(KernelUDPCounters.prometheusText().utf8) })
+            AdminRoutes.add(
+                to: router, readiness: readiness,
+                metrics: {
+                    metrics() + Array(KernelUDPCounters.prometheusText().utf8)
+                        + Array(StorageMemoryGauges.prometheusText(store: store, writer: writer).utf8)
+                })
             services.append(httpApplication(router, address, logger: logger, name: "admin", readiness: nil))
         }
         if let address = configuration.compactUDP {

@@ -71,7 +71,6 @@ extension SpanStore {
                     startNanos: start, bucket: bucket))
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
-            prepared.byteCount += value.count
         }
         lists.emit(into: &prepared.entries)
         for key in catalog {
@@ -95,6 +94,9 @@ extension SpanStore {
                         slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)),
                     value: rollup.encoded(), isMerge: true))
         }
+        // What the queued write holds in memory: every key and value plus the per-entry and per-span bookkeeping.
+        prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
+            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared

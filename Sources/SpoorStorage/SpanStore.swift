@@ -256,8 +256,13 @@ package struct PreparedWrite: Sendable {
     var edgeSpans: [EdgeSpan] = []
     /// Spans in this write.
     package var spanCount = 0
-    /// Encoded span bytes (values only), for queue accounting.
+    /// Estimated memory held by this write (keys, values and bookkeeping), for the queue's memory bound.
     package var byteCount = 0
+
+    /// Bookkeeping per entry beyond its key and value bytes: the entry itself and two array headers.
+    static let entryOverheadBytes = 96
+    /// Bookkeeping per span beyond its entries: its dependency-tracker identity.
+    static let spanOverheadBytes = 80
 
     init(tenant: String) { self.tenant = tenant }
 }

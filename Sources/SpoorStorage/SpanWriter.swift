@@ -4,6 +4,12 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+/// glibc's `malloc_trim` (declared in <malloc.h>, which the Glibc module does not export).
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// The write path: a bounded queue drained by one writer that turns everything queued into a single RocksDB
 /// WriteBatch (group commit). A request is acknowledged only after its batch is in the WAL.
 package final class SpanWriter: Service, Sendable {
@@ -22,7 +28,7 @@ package final class SpanWriter: Service, Sendable {
     ///   - maxQueuedSpans: spans waiting (not yet written) above which new work is refused.
     ///   - maxQueuedBytes: encoded bytes waiting above which new work is refused.
     package init(
-        store: SpanStore, maxQueuedSpans: Int = 100_000, maxQueuedBytes: Int = 256 << 20, maxSpansPerBatch: Int = 20_000,
+        store: SpanStore, maxQueuedSpans: Int = 100_000, maxQueuedBytes: Int = 256 << 20, maxSpansPerBatch: Int = 10_000,
         logger: Logger, factory: any MetricsFactory = MetricsSystem.factory,
         now: @escaping @Sendable () -> UInt64
     ) {
@@ -38,6 +44,9 @@ package final class SpanWriter: Service, Sendable {
 
     /// Spans waiting to be written.
     package var queuedSpans: Int { state.withLock { $0.spans } }
+
+    /// Estimated memory held by the writes waiting (see `PreparedWrite.byteCount`).
+    package var queuedBytes: Int { state.withLock { $0.bytes } }
 
     /// Queues spans and waits until they are in the WAL.
     /// - Throws: `.overloaded` when the queue is full, `.closed` while shutting down, or the write's error.
@@ -112,7 +121,11 @@ package final class SpanWriter: Service, Sendable {
             let started = ContinuousClock.now
             let result: Result<WriteResult, StorageError>
             do {
-                let value = try await pool.runIfActive { [store, now] in try store.write(writes, now: now()) }
+                let trim = trimDue(now: started)
+                let value = try await pool.runIfActive { [store, now] in
+                    defer { if trim { Self.releaseFreedMemory() } }
+                    return try store.write(writes, now: now())
+                }
                 result = .success(value)
             } catch let error as StorageError {
                 result = .failure(error)
@@ -142,6 +155,25 @@ package final class SpanWriter: Service, Sendable {
                 return state.spans
             }))
         }
+    }
+
+    /// True every few seconds: time to hand freed memory back to the kernel.
+    private func trimDue(now: ContinuousClock.Instant) -> Bool {
+        state.withLock { state in
+            guard now - state.lastTrim >= .seconds(5) else { return false }
+            state.lastTrim = now
+            return true
+        }
+    }
+
+    /// Returns free heap memory to the kernel (glibc only).
+    ///
+    /// Queued writes are allocated on ingest threads and freed by the writer; glibc keeps that memory in its arenas,
+    /// so without this the process stays at its peak queue size.
+    private static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
     }
 
     /// Takes queued work up to the batch limit; waits while empty; nil once closed and drained.
@@ -178,6 +210,7 @@ struct WriterState {
     var bytes = 0
     var accepting = true
     var writerWaiter: CheckedContinuation<Void, Never>?
+    var lastTrim = ContinuousClock.now
 
     mutating func enqueue(_ write: PreparedWrite, _ continuation: CheckedContinuation<Result<WriteResult, StorageError>, Never>?) {
         queue.append(QueuedWrite(write: write, continuation: continuation))

@@ -28,6 +28,8 @@ package final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_increase_parallelism(options, Int32(tuning.backgroundThreads))
         rocksdb_options_set_max_background_jobs(options, Int32(tuning.backgroundThreads))
         rocksdb_options_set_max_total_wal_size(options, tuning.maxTotalWALBytes)
+        // One memtable budget for every column family together: memory stays bounded however many buckets are written.
+        rocksdb_options_set_db_write_buffer_size(options, tuning.totalWriteBufferBytes)
         rocksdb_options_set_enable_pipelined_write(options, 1)
         rocksdb_options_set_keep_log_file_num(options, 3)
         Self.applyColumnFamilyOptions(options, tuning: tuning)
@@ -240,6 +242,20 @@ package final class RocksDatabase: @unchecked Sendable {
         }
     }
 
+    /// Memory RocksDB holds now: memtables and SST index/filter readers summed over column families, and the shared
+    /// block cache once.
+    package func memoryUsage() -> (memtables: UInt64, tableReaders: UInt64, blockCache: UInt64) {
+        var memtables: UInt64 = 0
+        var readers: UInt64 = 0
+        var cache: UInt64 = 0
+        for family in families.withLock({ Array($0.values) }) {
+            memtables += property("rocksdb.cur-size-all-mem-tables", family: family).flatMap { UInt64($0) } ?? 0
+            readers += property("rocksdb.estimate-table-readers-mem", family: family).flatMap { UInt64($0) } ?? 0
+            cache = max(cache, property("rocksdb.block-cache-usage", family: family).flatMap { UInt64($0) } ?? 0)
+        }
+        return (memtables, readers, cache)
+    }
+
     /// A RocksDB property of one column family (e.g. `rocksdb.total-sst-files-size`).
     package func property(_ name: String, family: ColumnFamily) -> String? {
         guard let value = rocksdb_property_value_cf(db, family.handle, name) else { return nil }
@@ -268,6 +284,8 @@ package struct StorageTuning: Sendable {
     package var backgroundThreads = 2
     /// Memtable size per column family.
     package var writeBufferBytes = 64 << 20
+    /// Memtable memory across all column families; reaching it flushes the largest memtable.
+    package var totalWriteBufferBytes = 128 << 20
     /// Shared block cache.
     package var blockCacheBytes = 128 << 20
     /// WAL size that forces flushes of idle column families.
