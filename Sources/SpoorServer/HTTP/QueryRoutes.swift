@@ -153,9 +153,7 @@ package enum QueryRoutes {
         MonitorRoutes.add(to: router, search: search, pool: pool, tenancy: tenancy, logger: logger)
         // Unknown API paths are 404, never the UI's index.html.
         router.get("/api/**") { _, _ -> Response in HTTPSupport.text(.notFound, "404 page not found") }
-        router.get("/") { _, _ -> Response in
-            HTTPSupport.response(.ok, contentType: "text/html; charset=utf-8", bytes: Array(landingPage.utf8))
-        }
+        // Everything else (`/`, UI assets, deep links) is served by UIRoutes in front of this router.
     }
 
     private static func value(_ name: String, _ items: [(name: String, value: String)]) -> String? {
@@ -171,14 +169,6 @@ package enum QueryRoutes {
     private static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
         HTTPSupport.response(status, contentType: "application/json", bytes: bytes)
     }
-
-    static let landingPage = """
-        <!doctype html><html><head><meta charset="utf-8"><title>Spoor</title></head><body>
-        <h1>Spoor</h1><p>Jaeger-compatible tracing backend. No UI build is configured.</p>
-        <p>JSON API: <code>/api/services</code>, <code>/api/services/{service}/operations</code>,
-        <code>/api/operations?service=</code>, <code>/api/traces?service=…</code>, <code>/api/traces/{traceID}</code>.</p>
-        </body></html>
-        """
 }
 
 /// Health and Prometheus metrics on the admin port (14269).

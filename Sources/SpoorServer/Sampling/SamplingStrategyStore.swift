@@ -152,28 +152,15 @@ package final class SamplingStrategyStore: Sendable {
 
     /// Reads the whole file, refusing files over `maxFileBytes`.
     static func read(_ path: String) throws(SamplingStrategiesError) -> (FileFingerprint, [UInt8]) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
-        let size = Int(info.st_size)
-        guard size <= maxFileBytes else { throw .tooLarge(path: path, bytes: size, limit: maxFileBytes) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(0, size))
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: errnoText())
+        do {
+            let (info, bytes) = try BoundedFile.read(path, limit: maxFileBytes)
+            return (FileFingerprint(info), bytes)
+        } catch {
+            switch error {
+            case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
+            case .tooLarge(let bytes): throw .tooLarge(path: path, bytes: bytes, limit: maxFileBytes)
             }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            guard bytes.count <= maxFileBytes else { throw .tooLarge(path: path, bytes: bytes.count, limit: maxFileBytes) }
         }
-        return (FileFingerprint(info), bytes)
     }
 
     private static func errnoText() -> String {

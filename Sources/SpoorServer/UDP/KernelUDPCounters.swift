@@ -18,7 +18,7 @@ package enum KernelUDPCounters {
 
     /// Prometheus text for the counters, read now; empty when they cannot be read.
     package static func prometheusText(path: String = "/proc/net/snmp") -> String {
-        guard let bytes = try? UIFileSystem.read(path, limit: 64 * 1024),
+        guard let bytes = try? BoundedFile.read(path, limit: 64 * 1024).bytes,
             let counters = parse(String(decoding: bytes, as: UTF8.self))
         else { return "" }
         return """

@@ -22,27 +22,14 @@ package enum UIFileSystem {
     /// Reads a whole regular file, refusing files over `limit` bytes.
     /// - Throws: `UIFileError`.
     package static func read(_ path: String, limit: Int) throws(UIFileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
-        guard let size = Int(exactly: info.st_size), size <= limit else { throw .tooLarge(path: path, limit: limit) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(size)
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: errnoText())
+        do {
+            return try BoundedFile.read(path, limit: limit).bytes
+        } catch {
+            switch error {
+            case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
+            case .tooLarge: throw .tooLarge(path: path, limit: limit)
             }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            guard bytes.count <= limit else { throw .tooLarge(path: path, limit: limit) }
         }
-        return bytes
     }
 
     /// The canonical absolute path (symlinks resolved), or nil when the path does not exist.
@@ -69,9 +56,5 @@ package enum UIFileSystem {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
-
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 }
