@@ -32,7 +32,7 @@ extension SpanStore {
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
                 let more = try scanNewestFirst(
-                    bucket, prefix: prefix, legacyPrefix: bucket.mayHoldLegacyIndex ? legacyPrefix : nil, startMin: startMin,
+                    bucket, tenant: tenant, prefix: prefix, legacyPrefix: bucket.mayHoldLegacyIndex ? legacyPrefix : nil, startMin: startMin,
                     startMax: startMax, visit: visit)
                 if !more { return }
             }
@@ -45,7 +45,7 @@ extension SpanStore {
     /// stream. A list's entries all lie within `postingSlotNanos` below its `maxStart`, so an entry can be emitted as
     /// soon as it is at least as new as the next unread list's `maxStart`.
     private func scanNewestFirst(
-        _ bucket: Bucket, prefix: [UInt8], legacyPrefix: [UInt8]?, startMin: UInt64, startMax: UInt64,
+        _ bucket: Bucket, tenant: String, prefix: [UInt8], legacyPrefix: [UInt8]?, startMin: UInt64, startMax: UInt64,
         visit: (TraceID, UInt64) -> Bool
     ) throws -> Bool {
         var lower = prefix
@@ -72,6 +72,7 @@ extension SpanStore {
         let offset = prefix.count
         let legacyOffset = legacyPrefix?.count ?? 0
         var pending = PostingHeap()
+        var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
         var decoded: [Posting] = []
         while true {
             let nextList: UInt64? = lists.isValid ? Keys.readUInt64(lists.key, at: offset) : nil
@@ -88,7 +89,10 @@ extension SpanStore {
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
                 decoded.removeAll(keepingCapacity: true)
-                try PostingList.decode(lists.value, maxStart: nextList, withDurations: false, into: &decoded)
+                let value = lists.value
+                if let table = try tables.table(PostingList.table(of: value)) {
+                    try PostingList.decode(value, maxStart: nextList, withDurations: false, table: table, into: &decoded)
+                }
                 for posting in decoded where posting.start >= startMin && posting.start <= startMax { pending.push(posting) }
                 lists.advance()
                 continue
@@ -131,13 +135,16 @@ extension SpanStore {
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
                 var stopped = false
+                var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
                 try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
                     guard let maxStart = Keys.readUInt64(key, at: offset) else { return true }
                     // Every entry lies in (maxStart − slot, maxStart]: skip lists wholly outside the window.
                     if maxStart < startMin || (maxStart > startMax && maxStart - startMax >= Keys.postingSlotNanos) { return true }
                     decoded.removeAll(keepingCapacity: true)
                     do throws(StorageError) {
-                        try PostingList.decode(value, maxStart: maxStart, withDurations: true, into: &decoded)
+                        if let table = try tables.table(PostingList.table(of: value)) {
+                            try PostingList.decode(value, maxStart: maxStart, withDurations: true, table: table, into: &decoded)
+                        }
                     } catch {
                         failure = error
                         return false
@@ -220,5 +227,35 @@ struct PostingHeap {
             }
         }
         return result
+    }
+}
+
+/// The trace tables of one bucket, read once per scan.
+struct TraceTables {
+    let database: RocksDatabase
+    let family: ColumnFamily
+    let tenant: String
+    private var cache: [UInt64: [TraceID]] = [:]
+
+    init(database: RocksDatabase, family: ColumnFamily, tenant: String) {
+        self.database = database
+        self.family = family
+        self.tenant = tenant
+    }
+
+    /// The table with this hash, or nil when the bucket has none (a list without its table is skipped).
+    mutating func table(_ hash: UInt64) throws(StorageError) -> [TraceID]? {
+        if let cached = cache[hash] { return cached }
+        let value: [UInt8]?
+        do {
+            value = try database.get(family, key: Keys.traceTable(tenant: tenant, hash: hash))
+        } catch {
+            throw .rocks(error)
+        }
+        guard let value else { return nil }
+        let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decode(bytes) } }
+        let table = try decoded.get()
+        cache[hash] = table
+        return table
     }
 }

@@ -72,7 +72,7 @@ extension SpanStore {
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
-        lists.emit(into: &prepared.entries)
+        lists.emit(tenant: tenant, into: &prepared.entries)
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(
@@ -263,8 +263,40 @@ struct PostingListBuilder {
         lists.append([posting])
     }
 
-    /// Appends one entry per list: key `prefix maxStart hash`, value `PostingList`.
-    func emit(into entries: inout [PreparedWrite.Entry]) {
+    /// Appends one entry per list (key `prefix maxStart hash`, value `PostingList`) and, per bucket, the trace table
+    /// the lists number their traces in.
+    func emit(tenant: String, into entries: inout [PreparedWrite.Entry]) {
+        // Each bucket's table lists its traces sorted, so the same request always gives the same table (and keys).
+        var traces: [UInt64: Set<TraceID>] = [:]
+        var tableBuckets: [UInt64: BucketRef] = [:]
+        for groups in [index, durationIndex] {
+            for (group, listIndex) in groups {
+                let start = group.bucket.start
+                tableBuckets[start] = group.bucket
+                var set = traces.removeValue(forKey: start) ?? []  // out of the map while filled: mutated in place
+                for posting in lists[listIndex] { set.insert(posting.traceID) }
+                traces[start] = set
+            }
+        }
+        var tableIDs: [UInt64: [TraceID]] = [:]
+        var numbers: [UInt64: [TraceID: UInt32]] = [:]
+        for (start, set) in traces {
+            let ids = set.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
+            tableIDs[start] = ids
+            var bucketNumbers: [TraceID: UInt32] = [:]
+            bucketNumbers.reserveCapacity(ids.count)
+            for (number, id) in ids.enumerated() { bucketNumbers[id] = UInt32(number) }
+            numbers[start] = bucketNumbers
+        }
+        var tableHashes: [UInt64: UInt64] = [:]
+        for (start, ids) in tableIDs {
+            let value = TraceTable.encode(ids)
+            let hash = PostingList.hash(value)
+            tableHashes[start] = hash
+            if let bucket = tableBuckets[start] {
+                entries.append(.init(bucket: bucket, key: Keys.traceTable(tenant: tenant, hash: hash), value: value))
+            }
+        }
         for (groups, withDurations) in [(index, false), (durationIndex, true)] {
             for (group, listIndex) in groups {
                 var postings = lists[listIndex]
@@ -277,13 +309,14 @@ struct PostingListBuilder {
                     }
                     postings.removeLast(postings.count - kept)
                 }
-                let unique = postings
+                let bucketNumbers = numbers[group.bucket.start] ?? [:]
+                let table = tableHashes[group.bucket.start] ?? 0
                 var offset = 0
-                while offset < unique.count {
-                    let chunk = unique[offset..<min(unique.count, offset + PostingList.maxEntries)]
+                while offset < postings.count {
+                    let chunk = postings[offset..<min(postings.count, offset + PostingList.maxEntries)]
                     offset = chunk.endIndex
                     var value: [UInt8] = []
-                    PostingList.encode(chunk, withDurations: withDurations, into: &value)
+                    PostingList.encode(chunk, withDurations: withDurations, table: table, number: { bucketNumbers[$0] ?? 0 }, into: &value)
                     var key = group.prefix
                     Keys.appendUInt64(chunk[chunk.startIndex].start, to: &key)
                     Keys.appendUInt64(PostingList.hash(value), to: &key)

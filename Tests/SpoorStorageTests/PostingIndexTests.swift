@@ -5,56 +5,77 @@ import Testing
 @testable import SpoorStorage
 
 struct PostingListCodecTests {
+    private static let table = [TraceID(high: 1, low: 2), TraceID(high: 0, low: 5), TraceID(high: .max, low: .max)]
+
     private func roundTrip(_ postings: [Posting], withDurations: Bool) throws -> [Posting] {
         var value: [UInt8] = []
-        PostingList.encode(postings[...], withDurations: withDurations, into: &value)
+        let numbers = Dictionary(uniqueKeysWithValues: Self.table.enumerated().map { ($1, UInt32($0)) })
+        PostingList.encode(postings[...], withDurations: withDurations, table: 77, number: { numbers[$0]! }, into: &value)
         var decoded: [Posting] = []
         try value.withUnsafeBytes {
-            try PostingList.decode($0, maxStart: postings.first?.start ?? 0, withDurations: withDurations, into: &decoded)
+            #expect(try PostingList.table(of: $0) == 77)
+            try PostingList.decode(
+                $0, maxStart: postings.first?.start ?? 0, withDurations: withDurations, table: Self.table, into: &decoded)
         }
         return decoded
     }
 
     @Test func listsRoundTripNewestFirst() throws {
         let postings = [
-            Posting(start: 9_000, traceID: TraceID(high: 1, low: 2), durationNanos: 77),
-            Posting(start: 9_000, traceID: TraceID(high: 0, low: 5), durationNanos: 1),
-            Posting(start: 12, traceID: TraceID(high: .max, low: .max), durationNanos: .max),
+            Posting(start: 9_000, traceID: Self.table[0], durationNanos: 77),
+            Posting(start: 9_000, traceID: Self.table[1], durationNanos: 1),
+            Posting(start: 12, traceID: Self.table[2], durationNanos: .max),
         ]
         #expect(try roundTrip(postings, withDurations: true) == postings)
         #expect(try roundTrip(postings, withDurations: false) == postings.map { Posting(start: $0.start, traceID: $0.traceID) })
         #expect(try roundTrip([], withDurations: false).isEmpty)
     }
 
+    @Test func traceTablesRoundTripAndRefuseGarbage() throws {
+        let value = TraceTable.encode(Self.table)
+        #expect(try value.withUnsafeBytes { try TraceTable.decode($0) } == Self.table)
+        for bytes: [UInt8] in [[], [2, 0], [1, 5] + [UInt8](repeating: 0, count: 16), Array(value.dropLast()), value + [0]] {
+            #expect(throws: StorageError.self) { try bytes.withUnsafeBytes { _ = try TraceTable.decode($0) } }
+        }
+    }
+
     @Test func corruptListsThrowInsteadOfTrapping() throws {
         var good: [UInt8] = []
-        PostingList.encode([Posting(start: 100, traceID: TraceID(high: 1, low: 1))][...], withDurations: false, into: &good)
+        PostingList.encode(
+            [Posting(start: 100, traceID: Self.table[0])][...], withDurations: false, table: 1, number: { _ in 0 }, into: &good)
+        let header: [UInt8] = [2, 0, 0, 0, 0, 0, 0, 0, 1]
         let cases: [[UInt8]] = [
             [],  // empty
-            [2, 0],  // unknown version
-            [1, 0xFF, 0xFF, 0xFF, 0x0F],  // count larger than the value could hold
-            Array(good.dropLast()),  // truncated trace id
+            [1, 0],  // unknown version
+            header + [0xFF, 0xFF, 0xFF, 0x0F],  // count larger than the value could hold
+            Array(good.dropLast()),  // truncated entry
             good + [0],  // trailing bytes
-            [1, 1, 0x80 | 0x7F, 0x01] + [UInt8](repeating: 0, count: 16),  // delta 255 > maxStart 100
-            [1, 1] + [UInt8](repeating: 0xFF, count: 11) + [UInt8](repeating: 0, count: 16),  // varint too long
+            header + [1, 0x80 | 0x7F, 0x01, 0],  // delta 255 > maxStart 100
+            header + [1, 0, 3],  // trace number 3 outside a table of 3
+            header + [1] + [UInt8](repeating: 0xFF, count: 11) + [0],  // varint too long
         ]
         for bytes in cases {
             var decoded: [Posting] = []
             #expect(throws: StorageError.self) {
-                try bytes.withUnsafeBytes { try PostingList.decode($0, maxStart: 100, withDurations: false, into: &decoded) }
+                try bytes.withUnsafeBytes {
+                    try PostingList.decode($0, maxStart: 100, withDurations: false, table: Self.table, into: &decoded)
+                }
             }
         }
         // Random bytes never trap, whatever they decode to.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for _ in 0..<2_000 {
-            var bytes: [UInt8] = [1]
+            var bytes: [UInt8] = [2]
             for _ in 0..<Int(state % 60) {
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 bytes.append(UInt8(truncatingIfNeeded: state >> 33))
             }
             state = state &* 6_364_136_223_846_793_005 &+ 1
             var decoded: [Posting] = []
-            _ = try? bytes.withUnsafeBytes { try PostingList.decode($0, maxStart: state, withDurations: state & 1 == 0, into: &decoded) }
+            _ = try? bytes.withUnsafeBytes {
+                try PostingList.decode($0, maxStart: state, withDurations: state & 1 == 0, table: Self.table, into: &decoded)
+            }
+            _ = try? bytes.withUnsafeBytes { try TraceTable.decode($0) }
         }
     }
 
@@ -172,7 +193,9 @@ struct PostingIndexTests {
         try write(store, spans)
         try write(store, spans)
         #expect(try scan(store, .service("s")) == [5, 4, 3, 2, 1])
+        // Separate prepare calls (fresh dictionaries, other hash seeds) still give byte-identical keys.
         #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 1)
+        #expect(try indexKeys(store, type: Keys.traceTableTag) == 1)
     }
 
     @Test func durationScansCheckExactBoundsWithinAClass() throws {

@@ -18,6 +18,7 @@ import Glibc
 /// [start, start+width); retention drops a whole family:
 ///   summary    tenant 0x01 id                                       → TraceSummary merge operands
 ///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value
+///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids posting lists number)
 ///   service    tenant 0x24 str(service) list                         → PostingList
 ///   operation  tenant 0x25 str(service) str(operation) list          → PostingList
 ///   tag        tenant 0x26 str(service) str(key) str(value) list     → PostingList
@@ -49,6 +50,7 @@ package enum Keys {
     package static let catalogTag: UInt8 = 0x02
     package static let postingsMarkerTag: UInt8 = 0x03
     package static let spanTag: UInt8 = 0x10
+    package static let traceTableTag: UInt8 = 0x11
     package static let serviceIndexTag: UInt8 = 0x20
     package static let operationIndexTag: UInt8 = 0x21
     package static let tagIndexTag: UInt8 = 0x22
@@ -147,6 +149,16 @@ package enum Keys {
         appendTenant(tenant, to: &key)
         key.append(summaryTag)
         appendTraceID(traceID, to: &key)
+        return key
+    }
+
+    /// `tenant 0x11 hash` — a trace table.
+    package static func traceTable(tenant: String, hash: UInt64) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(tenant.utf8.count + 10)
+        appendTenant(tenant, to: &key)
+        key.append(traceTableTag)
+        appendUInt64(hash, to: &key)
         return key
     }
 

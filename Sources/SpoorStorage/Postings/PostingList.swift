@@ -21,42 +21,56 @@ package struct Posting: Hashable, Sendable {
 }
 
 /// The value of an index posting-list key: every (start, trace) of one index key written in one request and one
-/// time slot, newest first.
+/// time slot, newest first. Traces are numbers into the request's trace table (`TraceTable`), so a posting costs a few
+/// bytes instead of a 16-byte trace id.
 ///
 /// ```
-/// value := [version:u8 = 1] [count:varint] count × entry
+/// value := [version:u8 = 2] [table: u64 BE, the TraceTable key's hash] [count:varint] count × entry
 /// entry := [previous start − start: varint]  (the first entry's "previous" is the key's maxStart, so it is 0)
-///          [trace id: 16 bytes, high then low, big-endian]
+///          [trace number in the table: varint]
 ///          [duration: varint]                 (duration lists only)
 /// ```
 /// Pure and bounds-checked: a corrupt value throws, it never traps or over-allocates.
 package enum PostingList {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     /// Entries per list; a request with more is split into several keys.
     package static let maxEntries = 4096
-    /// Smallest encoded entry (1-byte delta + trace id), which bounds `count` before allocating.
-    static let minEntryBytes = 17
+    /// Smallest encoded entry (1-byte delta + 1-byte trace number), which bounds `count` before allocating.
+    static let minEntryBytes = 2
 
-    /// Encodes entries already sorted with `Posting.newerFirst` and free of duplicates.
-    static func encode(_ postings: ArraySlice<Posting>, withDurations: Bool, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 2 + postings.count * (withDurations ? 21 : 18))
+    /// Encodes entries already sorted with `Posting.newerFirst` and free of duplicates; `number` gives each trace's
+    /// position in the table whose hash is `table`.
+    static func encode(
+        _ postings: ArraySlice<Posting>, withDurations: Bool, table: UInt64, number: (TraceID) -> UInt32,
+        into out: inout [UInt8]
+    ) {
+        out.reserveCapacity(out.count + 10 + postings.count * (withDurations ? 9 : 5))
         out.append(version)
+        Keys.appendUInt64(table, to: &out)
         StoredSpanCodec.putVarint(UInt64(postings.count), &out)
         var previous = postings.first?.start ?? 0
         for posting in postings {
             StoredSpanCodec.putVarint(previous - posting.start, &out)
             previous = posting.start
-            Keys.appendTraceID(posting.traceID, to: &out)
+            StoredSpanCodec.putVarint(UInt64(number(posting.traceID)), &out)
             if withDurations { StoredSpanCodec.putVarint(posting.durationNanos, &out) }
         }
     }
 
-    /// Decodes a list whose key carries `maxStart`, appending its entries to `postings`.
+    /// The hash of the trace table a list refers to.
+    package static func table(of value: UnsafeRawBufferPointer) throws(StorageError) -> UInt64 {
+        var reader = ValueReader(value)
+        guard try reader.byte() == version else { throw .corrupt("posting list version") }
+        return try reader.bigEndian64()
+    }
+
+    /// Decodes a list whose key carries `maxStart`, with its trace table, appending its entries to `postings`.
     package static func decode(
-        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into postings: inout [Posting]
+        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, table: [TraceID], into postings: inout [Posting]
     ) throws(StorageError) {
         var reader = ValueReader(value)
         guard try reader.byte() == version else { throw .corrupt("posting list version") }
+        _ = try reader.bigEndian64()
         let count = try reader.varint()
         guard count <= UInt64(reader.remaining / minEntryBytes) else { throw .corrupt("posting list count exceeds value") }
         postings.reserveCapacity(postings.count + Int(count))
@@ -65,16 +79,16 @@ package enum PostingList {
             let delta = try reader.varint()
             guard delta <= start else { throw .corrupt("posting list start underflows") }
             start -= delta
-            let high = try reader.bigEndian64()
-            let low = try reader.bigEndian64()
+            let number = try reader.varint()
+            guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
             let duration = withDurations ? try reader.varint() : 0
-            postings.append(Posting(start: start, traceID: TraceID(high: high, low: low), durationNanos: duration))
+            postings.append(Posting(start: start, traceID: table[Int(number)], durationNanos: duration))
         }
         guard reader.remaining == 0 else { throw .corrupt("posting list trailing bytes") }
     }
 
-    /// FNV-1a (64-bit) of an encoded list: the key suffix that keeps lists apart, while a request sent twice writes
-    /// the same key and value again instead of a second copy.
+    /// FNV-1a (64-bit): the key suffix of lists and trace tables. It keeps them apart, while a request sent twice
+    /// writes the same keys and values again instead of second copies.
     static func hash(_ bytes: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes {
@@ -82,6 +96,39 @@ package enum PostingList {
             hash = hash &* 0x100_0000_01b3
         }
         return hash
+    }
+}
+
+/// The trace ids of one request's postings in one bucket, numbered in order: `tenant 0x11 [hash:u64 BE]`.
+///
+/// ```
+/// value := [version:u8 = 1] [count:varint] count × [trace id: 16 bytes, high then low, big-endian]
+/// ```
+package enum TraceTable {
+    static let version: UInt8 = 1
+
+    static func encode(_ ids: [TraceID]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + ids.count * 16)
+        out.append(version)
+        StoredSpanCodec.putVarint(UInt64(ids.count), &out)
+        for id in ids { Keys.appendTraceID(id, to: &out) }
+        return out
+    }
+
+    package static func decode(_ value: UnsafeRawBufferPointer) throws(StorageError) -> [TraceID] {
+        var reader = ValueReader(value)
+        guard try reader.byte() == version else { throw .corrupt("trace table version") }
+        let count = try reader.varint()
+        guard count <= UInt64(reader.remaining / 16) else { throw .corrupt("trace table count exceeds value") }
+        var ids: [TraceID] = []
+        ids.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let high = try reader.bigEndian64()
+            ids.append(TraceID(high: high, low: try reader.bigEndian64()))
+        }
+        guard reader.remaining == 0 else { throw .corrupt("trace table trailing bytes") }
+        return ids
     }
 }
 
