@@ -40,6 +40,7 @@ struct InspectCommand: AsyncParsableCommand {
         switch type {
         case Keys.summaryTag: "trace summary"
         case Keys.spanTag: "span record"
+        case Keys.traceTableTag: "trace tables"
         case Keys.servicePostingsTag, Keys.serviceIndexTag: "service index"
         case Keys.operationPostingsTag, Keys.operationIndexTag: "operation index"
         case Keys.tagPostingsTag, Keys.tagIndexTag: "tag index"
