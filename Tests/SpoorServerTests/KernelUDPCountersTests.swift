@@ -31,3 +31,12 @@ struct KernelUDPCountersTests {
         #expect(KernelUDPCounters.prometheusText(path: "/nonexistent/snmp").isEmpty)
     }
 }
+
+struct AdminHealthFormatTests {
+    @Test func upSinceIsRFC3339UTCToTheSecond() {
+        #expect(AdminRoutes.rfc3339(1_767_225_600.75) == "2026-01-01T00:00:00Z")
+        #expect(AdminRoutes.rfc3339(951_782_399) == "2000-02-28T23:59:59Z")
+        #expect(AdminRoutes.rfc3339(951_868_800) == "2000-03-01T00:00:00Z")
+        #expect(AdminRoutes.rfc3339(0) == "1970-01-01T00:00:00Z")
+    }
+}

@@ -199,23 +199,9 @@ package enum AdminRoutes {
         return "\(whole).\(String(repeating: "0", count: 3 - String(frac).count))\(frac)"
     }
 
-    /// RFC 3339 UTC with second precision.
+    /// RFC 3339 UTC with second precision (the fraction is dropped, as Jaeger's health `upSince` shows it).
     static func rfc3339(_ unixSeconds: Double) -> String {
-        let secs = Int64(unixSeconds)
-        let days = secs / 86_400
-        let rem = secs % 86_400
-        // Civil-from-days (proleptic Gregorian).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+        RFC3339.formatUTC(unixNanos: UInt64(max(0, unixSeconds.rounded(.down))) * 1_000_000_000)
     }
 }
 
