@@ -48,30 +48,19 @@ extension SpanStore {
         _ bucket: Bucket, tenant: String, prefix: [UInt8], legacyPrefix: [UInt8]?, startMin: UInt64, startMax: UInt64,
         visit: (TraceID, UInt64) -> Bool
     ) throws -> Bool {
-        var lower = prefix
-        Keys.appendUInt64(startMin, to: &lower)
-        var upper = prefix
-        if startMax > UInt64.max - Keys.postingSlotNanos {
-            upper = Keys.upperBound(of: prefix)
-        } else {
-            Keys.appendUInt64(startMax + Keys.postingSlotNanos, to: &upper)
-        }
-        guard let lists = database.iterator(bucket.family, lower: lower, upper: upper, reverse: true) else { return true }
+        // Lists whose maxStart is in [startMin, startMax + slot) can hold an entry of the window.
+        let listsThrough = startMax > UInt64.max - Keys.postingSlotNanos ? UInt64.max : startMax + Keys.postingSlotNanos - 1
+        let listRange = Keys.range(prefix, from: startMin, through: listsThrough)
+        guard let lists = database.iterator(bucket.family, lower: listRange.lower, upper: listRange.upper, reverse: true)
+        else { return true }
         var legacy: RocksIterator? = nil
         if let legacyPrefix {
-            var lower = legacyPrefix
-            Keys.appendUInt64(startMin, to: &lower)
-            var upper = legacyPrefix
-            if startMax == .max {
-                upper = Keys.upperBound(of: legacyPrefix)
-            } else {
-                Keys.appendUInt64(startMax + 1, to: &upper)
-            }
-            legacy = database.iterator(bucket.family, lower: lower, upper: upper, reverse: true)
+            let range = Keys.range(legacyPrefix, from: startMin, through: startMax)
+            legacy = database.iterator(bucket.family, lower: range.lower, upper: range.upper, reverse: true)
         }
         let offset = prefix.count
         let legacyOffset = legacyPrefix?.count ?? 0
-        var pending = PostingHeap()
+        var pending = BinaryHeap<Posting> { $0.start > $1.start }
         var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
         var decoded: [Posting] = []
         while true {
@@ -163,16 +152,9 @@ extension SpanStore {
                 if let failure { throw failure }
                 if stopped { return }
                 if bucket.mayHoldLegacyIndex {
-                    var lower = legacyPrefix
-                    Keys.appendUInt64(minNanos, to: &lower)
-                    var upper = legacyPrefix
-                    if maxNanos == .max {
-                        upper = Keys.upperBound(of: legacyPrefix)
-                    } else {
-                        Keys.appendUInt64(maxNanos + 1, to: &upper)
-                    }
+                    let range = Keys.range(legacyPrefix, from: minNanos, through: maxNanos)
                     let legacyOffset = legacyPrefix.count
-                    try database.scan(bucket.family, lower: lower, upper: upper) { key, _ in
+                    try database.scan(bucket.family, lower: range.lower, upper: range.upper) { key, _ in
                         guard let start = Keys.readUInt64(key, at: legacyOffset + 8),
                             let id = Keys.readTraceID(key, at: legacyOffset + 16)
                         else { return true }
@@ -188,45 +170,6 @@ extension SpanStore {
         } catch {
             throw StorageError.wrapping(error)
         }
-    }
-}
-
-/// A max-heap of postings by start: the pending entries of a newest-first merge.
-struct PostingHeap {
-    private var items: [Posting] = []
-
-    var top: Posting? { items.first }
-
-    mutating func push(_ posting: Posting) {
-        items.append(posting)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[parent].start < items[child].start else { break }
-            items.swapAt(parent, child)
-            child = parent
-        }
-    }
-
-    /// Removes and returns the newest posting; the heap must not be empty.
-    mutating func pop() -> Posting {
-        let result = items[0]
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var newest = parent
-                if left < items.count, items[left].start > items[newest].start { newest = left }
-                if right < items.count, items[right].start > items[newest].start { newest = right }
-                if newest == parent { break }
-                items.swapAt(parent, newest)
-                parent = newest
-            }
-        }
-        return result
     }
 }
 

@@ -234,9 +234,23 @@ struct PostingListBuilder {
         }
     }
 
+    /// Postings of one list, and whether they are duration postings (their prefixes differ by type byte too, so
+    /// the two kinds never share a group).
+    private struct List {
+        var postings: [Posting]
+        var withDurations: Bool
+    }
+
+    /// A bucket's trace table: the traces its lists refer to, numbered in sorted order.
+    private struct Table {
+        var bucket: BucketRef
+        var traces = Set<TraceID>()
+        var numbers: [TraceID: UInt32] = [:]
+        var hash: UInt64 = 0
+    }
+
     private var index: [Group: Int] = [:]
-    private var durationIndex: [Group: Int] = [:]
-    private var lists: [[Posting]] = []
+    private var lists: [List] = []
     private var scratch: [UInt8] = []
 
     /// Adds one posting under the index key prefix that `prefix` appends to an empty buffer (`withDurations` for
@@ -247,81 +261,58 @@ struct PostingListBuilder {
         scratch.removeAll(keepingCapacity: true)
         build(&scratch)
         let slot = posting.start / Keys.postingSlotNanos
-        if let index = withDurations
-            ? durationIndex[Group(bucket: bucket, prefix: scratch, slot: slot)]
-            : index[Group(bucket: bucket, prefix: scratch, slot: slot)]
-        {
-            lists[index].append(posting)
+        if let existing = index[Group(bucket: bucket, prefix: scratch, slot: slot)] {
+            lists[existing].postings.append(posting)
             return
         }
-        let group = Group(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) }, slot: slot)
-        if withDurations {
-            durationIndex[group] = lists.count
-        } else {
-            index[group] = lists.count
-        }
-        lists.append([posting])
+        index[Group(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) }, slot: slot)] = lists.count
+        lists.append(List(postings: [posting], withDurations: withDurations))
     }
 
     /// Appends one entry per list (key `prefix maxStart hash`, value `PostingList`) and, per bucket, the trace table
     /// the lists number their traces in.
     func emit(tenant: String, into entries: inout [PreparedWrite.Entry]) {
         // Each bucket's table lists its traces sorted, so the same request always gives the same table (and keys).
-        var traces: [UInt64: Set<TraceID>] = [:]
-        var tableBuckets: [UInt64: BucketRef] = [:]
-        for groups in [index, durationIndex] {
-            for (group, listIndex) in groups {
-                let start = group.bucket.start
-                tableBuckets[start] = group.bucket
-                var set = traces.removeValue(forKey: start) ?? []  // out of the map while filled: mutated in place
-                for posting in lists[listIndex] { set.insert(posting.traceID) }
-                traces[start] = set
-            }
+        var tables: [UInt64: Table] = [:]
+        for (group, listIndex) in index {
+            var table = tables.removeValue(forKey: group.bucket.start) ?? Table(bucket: group.bucket)  // mutated in place
+            for posting in lists[listIndex].postings { table.traces.insert(posting.traceID) }
+            tables[group.bucket.start] = table
         }
-        var tableIDs: [UInt64: [TraceID]] = [:]
-        var numbers: [UInt64: [TraceID: UInt32]] = [:]
-        for (start, set) in traces {
-            let ids = set.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
-            tableIDs[start] = ids
-            var bucketNumbers: [TraceID: UInt32] = [:]
-            bucketNumbers.reserveCapacity(ids.count)
-            for (number, id) in ids.enumerated() { bucketNumbers[id] = UInt32(number) }
-            numbers[start] = bucketNumbers
-        }
-        var tableHashes: [UInt64: UInt64] = [:]
-        for (start, ids) in tableIDs {
+        for (start, var table) in tables {
+            let ids = table.traces.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
+            table.numbers.reserveCapacity(ids.count)
+            for (number, id) in ids.enumerated() { table.numbers[id] = UInt32(number) }
             let value = TraceTable.encode(ids)
-            let hash = PostingList.hash(value)
-            tableHashes[start] = hash
-            if let bucket = tableBuckets[start] {
-                entries.append(.init(bucket: bucket, key: Keys.traceTable(tenant: tenant, hash: hash), value: value))
-            }
+            table.hash = PostingList.hash(value)
+            entries.append(.init(bucket: table.bucket, key: Keys.traceTable(tenant: tenant, hash: table.hash), value: value))
+            tables[start] = table
         }
-        for (groups, withDurations) in [(index, false), (durationIndex, true)] {
-            for (group, listIndex) in groups {
-                var postings = lists[listIndex]
-                if postings.count > 1 {
-                    postings.sort(by: Posting.newerFirst)
-                    var kept = 1
-                    for i in 1..<postings.count where postings[i] != postings[kept - 1] {
-                        postings[kept] = postings[i]
-                        kept += 1
-                    }
-                    postings.removeLast(postings.count - kept)
+        for (group, listIndex) in index {
+            let list = lists[listIndex]
+            var postings = list.postings
+            if postings.count > 1 {
+                postings.sort(by: Posting.newerFirst)
+                var kept = 1
+                for i in 1..<postings.count where postings[i] != postings[kept - 1] {
+                    postings[kept] = postings[i]
+                    kept += 1
                 }
-                let bucketNumbers = numbers[group.bucket.start] ?? [:]
-                let table = tableHashes[group.bucket.start] ?? 0
-                var offset = 0
-                while offset < postings.count {
-                    let chunk = postings[offset..<min(postings.count, offset + PostingList.maxEntries)]
-                    offset = chunk.endIndex
-                    var value: [UInt8] = []
-                    PostingList.encode(chunk, withDurations: withDurations, table: table, number: { bucketNumbers[$0] ?? 0 }, into: &value)
-                    var key = group.prefix
-                    Keys.appendUInt64(chunk[chunk.startIndex].start, to: &key)
-                    Keys.appendUInt64(PostingList.hash(value), to: &key)
-                    entries.append(.init(bucket: group.bucket, key: key, value: value))
-                }
+                postings.removeLast(postings.count - kept)
+            }
+            let table = tables[group.bucket.start]
+            let numbers = table?.numbers ?? [:]
+            var offset = 0
+            while offset < postings.count {
+                let chunk = postings[offset..<min(postings.count, offset + PostingList.maxEntries)]
+                offset = chunk.endIndex
+                var value: [UInt8] = []
+                PostingList.encode(
+                    chunk, withDurations: list.withDurations, table: table?.hash ?? 0, number: { numbers[$0] ?? 0 }, into: &value)
+                var key = group.prefix
+                Keys.appendUInt64(chunk[chunk.startIndex].start, to: &key)
+                Keys.appendUInt64(PostingList.hash(value), to: &key)
+                entries.append(.init(bucket: group.bucket, key: key, value: value))
             }
         }
     }
@@ -364,51 +355,19 @@ struct InternedCatalogKey: Hashable {
 /// Merges runs of entries, each sorted by `PreparedWrite.Entry.inBatchOrder`, with a heap of run heads.
 struct SortedRunMerger {
     let runs: [[PreparedWrite.Entry]]
-    private var positions: [Int]
-    private var heap: [Int] = []
+    private var heads: BinaryHeap<(run: Int, index: Int)>
 
     init(runs: [[PreparedWrite.Entry]]) {
         self.runs = runs
-        positions = [Int](repeating: 0, count: runs.count)
-        for run in runs.indices where !runs[run].isEmpty { push(run) }
-    }
-
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        PreparedWrite.Entry.inBatchOrder(runs[a][positions[a]], runs[b][positions[b]])
-    }
-
-    private mutating func push(_ run: Int) {
-        heap.append(run)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(heap[child], heap[parent]) else { break }
-            heap.swapAt(parent, child)
-            child = parent
-        }
+        heads = BinaryHeap { a, b in PreparedWrite.Entry.inBatchOrder(runs[a.run][a.index], runs[b.run][b.index]) }
+        for run in runs.indices where !runs[run].isEmpty { heads.push((run, 0)) }
     }
 
     /// The (run, index) of the smallest remaining entry, or nil when every run is consumed.
     mutating func next() -> (Int, Int)? {
-        guard let run = heap.first else { return nil }
-        let index = positions[run]
-        positions[run] += 1
-        if positions[run] == runs[run].count {
-            let last = heap.removeLast()
-            if heap.isEmpty { return (run, index) }
-            heap[0] = last
-        }
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < heap.count, less(heap[left], heap[smallest]) { smallest = left }
-            if right < heap.count, less(heap[right], heap[smallest]) { smallest = right }
-            if smallest == parent { break }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return (run, index)
+        guard !heads.isEmpty else { return nil }
+        let head = heads.pop()
+        if head.index + 1 < runs[head.run].count { heads.push((head.run, head.index + 1)) }
+        return (head.run, head.index)
     }
 }

@@ -362,6 +362,16 @@ package enum Keys {
         }
     }
 
+    /// Iteration bounds for the keys `prefix [v:u64 BE] …` with `from ≤ v ≤ through` (upper bound exclusive).
+    package static func range(_ prefix: [UInt8], from: UInt64, through: UInt64) -> (lower: [UInt8], upper: [UInt8]) {
+        var lower = prefix
+        appendUInt64(from, to: &lower)
+        if through == .max { return (lower, upperBound(of: prefix)) }
+        var upper = prefix
+        appendUInt64(through + 1, to: &upper)
+        return (lower, upper)
+    }
+
     /// The exclusive upper bound of every key starting with `prefix` (prefix + 0xFF…, or the incremented prefix).
     package static func upperBound(of prefix: [UInt8]) -> [UInt8] {
         var bound = prefix

@@ -89,14 +89,7 @@ package enum PostingList {
 
     /// FNV-1a (64-bit): the key suffix of lists and trace tables. It keeps them apart, while a request sent twice
     /// writes the same keys and values again instead of second copies.
-    static func hash(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            hash ^= UInt64(b)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
-    }
+    static func hash(_ bytes: [UInt8]) -> UInt64 { FNV1a64.hash(bytes) }
 }
 
 /// The trace ids of one request's postings in one bucket, numbered in order: `tenant 0x11 [hash:u64 BE]`.

@@ -128,16 +128,10 @@ struct DependencyTracker {
 
     /// FNV-1a over tenant, trace id and span id: the map key of a span.
     static func key(tenant: String, traceID: TraceID, spanID: SpanID) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        @inline(__always) func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        for byte in tenant.utf8 { mix(byte) }
-        mix(0xFF)
-        for value in [traceID.high, traceID.low, spanID.value] {
-            for shift in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        }
-        return hash
+        var hasher = FNV1a64()
+        for byte in tenant.utf8 { hasher.add(byte) }
+        hasher.add(0xFF)
+        for value in [traceID.high, traceID.low, spanID.value] { hasher.add(littleEndian: value) }
+        return hasher.value
     }
 }
