@@ -51,6 +51,9 @@ extension SpanStore {
         // Lists whose maxStart is in [startMin, startMax + slot) can hold an entry of the window.
         let listsThrough = startMax > UInt64.max - Keys.postingSlotNanos ? UInt64.max : startMax + Keys.postingSlotNanos - 1
         let listRange = Keys.range(prefix, from: startMin, through: listsThrough)
+        // Pending postings are copied before the iterators open: a flush writes its lists before clearing them, so
+        // every posting is seen at least once.
+        let unflushed = pending.withLock { $0.groups.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix) }
         guard let lists = database.iterator(bucket.family, lower: listRange.lower, upper: listRange.upper, reverse: true)
         else { return true }
         var legacy: RocksIterator? = nil
@@ -61,6 +64,7 @@ extension SpanStore {
         let offset = prefix.count
         let legacyOffset = legacyPrefix?.count ?? 0
         var pending = BinaryHeap<Posting> { $0.start > $1.start }
+        for posting in unflushed ?? [] where posting.start >= startMin && posting.start <= startMax { pending.push(posting) }
         var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
         var decoded: [Posting] = []
         while true {
@@ -78,10 +82,7 @@ extension SpanStore {
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
                 decoded.removeAll(keepingCapacity: true)
-                let value = lists.value
-                if let table = try tables.table(PostingList.table(of: value)) {
-                    try PostingList.decode(value, maxStart: nextList, withDurations: false, table: table, into: &decoded)
-                }
+                try tables.decode(lists.value, maxStart: nextList, withDurations: false, into: &decoded)
                 for posting in decoded where posting.start >= startMin && posting.start <= startMax { pending.push(posting) }
                 lists.advance()
                 continue
@@ -124,6 +125,18 @@ extension SpanStore {
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
                 var stopped = false
+                // Pending postings first (copied before the lists are read, see `scanNewestFirst`).
+                let unflushed = pending.withLock { pending in
+                    (DurationClass.of(minNanos)...maxClass).flatMap { durationClass in
+                        pending.groups.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix + [durationClass]) ?? []
+                    }
+                }
+                for posting in unflushed
+                where posting.start >= startMin && posting.start <= startMax && posting.durationNanos >= minNanos
+                    && posting.durationNanos <= maxNanos
+                {
+                    if !visit(posting.traceID, posting.start) { return }
+                }
                 var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
                 try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
                     guard let maxStart = Keys.readUInt64(key, at: offset) else { return true }
@@ -131,9 +144,7 @@ extension SpanStore {
                     if maxStart < startMin || (maxStart > startMax && maxStart - startMax >= Keys.postingSlotNanos) { return true }
                     decoded.removeAll(keepingCapacity: true)
                     do throws(StorageError) {
-                        if let table = try tables.table(PostingList.table(of: value)) {
-                            try PostingList.decode(value, maxStart: maxStart, withDurations: true, table: table, into: &decoded)
-                        }
+                        try tables.decode(value, maxStart: maxStart, withDurations: true, into: &decoded)
                     } catch {
                         failure = error
                         return false
@@ -173,32 +184,81 @@ extension SpanStore {
     }
 }
 
-/// The trace tables of one bucket, read once per scan.
+/// The trace tables of one bucket, each table (or page of a paged table) read once per scan.
 struct TraceTables {
     let database: RocksDatabase
     let family: ColumnFamily
     let tenant: String
+    private let encodedTenant: [UInt8]
     private var cache: [UInt64: [TraceID]] = [:]
+    private var pages: [PageKey: [TraceID]] = [:]
+    private var missing = Set<PageKey>()
+
+    private struct PageKey: Hashable {
+        var hash: UInt64
+        var page: UInt32
+    }
 
     init(database: RocksDatabase, family: ColumnFamily, tenant: String) {
         self.database = database
         self.family = family
         self.tenant = tenant
+        var encoded: [UInt8] = []
+        Keys.appendTenant(tenant, to: &encoded)
+        encodedTenant = encoded
     }
 
-    /// The table with this hash, or nil when the bucket has none (a list without its table is skipped).
+    /// Decodes a posting list of either version, resolving its trace numbers. Entries whose table (or page) is gone
+    /// are skipped.
+    mutating func decode(
+        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into postings: inout [Posting]
+    ) throws(StorageError) {
+        let header = try PostingList.header(of: value)
+        if header.paged {
+            try PostingList.decode(value, maxStart: maxStart, withDurations: withDurations, into: &postings) { number throws(StorageError) in
+                let perPage = UInt64(PostingGroups.tracesPerPage)
+                guard number / perPage <= UInt64(UInt32.max) else { throw .corrupt("posting list trace number outside its table") }
+                guard let page = try self.page(header.table, UInt32(number / perPage)) else { return nil }
+                let index = Int(number % perPage)
+                guard index < page.count else { throw .corrupt("posting list trace number outside its table") }
+                return page[index]
+            }
+        } else {
+            guard let table = try table(header.table) else { return }
+            try PostingList.decode(value, maxStart: maxStart, withDurations: withDurations, table: table, into: &postings)
+        }
+    }
+
+    /// One page of a paged table, or nil when the bucket has none.
+    private mutating func page(_ hash: UInt64, _ number: UInt32) throws(StorageError) -> [TraceID]? {
+        let key = PageKey(hash: hash, page: number)
+        if let cached = pages[key] { return cached }
+        if missing.contains(key) { return nil }
+        guard let ids = try read(Keys.traceTablePage(tenant: encodedTenant[...], hash: hash, page: number)) else {
+            missing.insert(key)
+            return nil
+        }
+        pages[key] = ids
+        return ids
+    }
+
+    /// The whole table with this hash (version 2 lists), or nil when the bucket has none.
     mutating func table(_ hash: UInt64) throws(StorageError) -> [TraceID]? {
         if let cached = cache[hash] { return cached }
+        guard let table = try read(Keys.traceTable(tenant: tenant, hash: hash)) else { return nil }
+        cache[hash] = table
+        return table
+    }
+
+    private func read(_ key: [UInt8]) throws(StorageError) -> [TraceID]? {
         let value: [UInt8]?
         do {
-            value = try database.get(family, key: Keys.traceTable(tenant: tenant, hash: hash))
+            value = try database.get(family, key: key)
         } catch {
             throw .rocks(error)
         }
         guard let value else { return nil }
         let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decode(bytes) } }
-        let table = try decoded.get()
-        cache[hash] = table
-        return table
+        return try decoded.get()
     }
 }

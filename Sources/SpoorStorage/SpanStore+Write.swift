@@ -5,8 +5,9 @@ extension SpanStore {
 
     /// Encodes spans into keys and values. Pure CPU work: call it on the submitting task, not the writer.
     ///
-    /// Each span becomes its own record; the service, operation, tag and duration indexes become posting lists, one
-    /// per index key, time slot and call, so a request of 500 spans adds tens of index entries rather than thousands.
+    /// Each span becomes its own record. The service, operation, tag and duration postings are grouped by index key
+    /// and time slot here; `write` combines the groups of every request in its batch and writes one posting list per
+    /// group, so the index costs entries per batch rather than per span.
     package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
         let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
         var prepared = PreparedWrite(tenant: tenant)
@@ -15,7 +16,7 @@ extension SpanStore {
         var rollups: [InternedRollupKey: SpanRollup] = [:]
         var catalog = Set<InternedCatalogKey>()
         var names = NameInterner()
-        var lists = PostingListBuilder()
+        var lists = PostingGroups()
         prepared.edgeSpans.reserveCapacity(spans.count)
         var value: [UInt8] = []
         for (span, route) in zip(spans, routes) {
@@ -72,7 +73,7 @@ extension SpanStore {
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
-        lists.emit(tenant: tenant, into: &prepared.entries)
+        prepared.postings = lists
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(
@@ -96,7 +97,7 @@ extension SpanStore {
         }
         // What the queued write holds in memory: every key and value plus the per-entry and per-span bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
-            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes
+            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + lists.memoryBytes
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared
@@ -157,33 +158,41 @@ extension SpanStore {
         var merger = SortedRunMerger(runs: writes.map(\.entries) + [counters])
         while let (run, index) = merger.next() {
             let entry = merger.runs[run][index]
-            let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
-            if bucketEnd <= cutoff {
-                if entry.isSpan { result.expiredSpans += 1 }
-                continue
-            }
-            let family: ColumnFamily
-            if let known = families[entry.bucket.start] {
-                family = known
-            } else {
-                do {
-                    family = try ensureBucket(entry.bucket)
-                } catch {
-                    throw .rocks(error)
-                }
-                families[entry.bucket.start] = family
-            }
-            if entry.isMerge {
-                batch.merge(family, key: entry.key, value: entry.value)
-            } else {
-                batch.put(family, key: entry.key, value: entry.value)
-            }
+            if try !add(entry, to: batch, families: &families, cutoff: cutoff), entry.isSpan { result.expiredSpans += 1 }
         }
+        // The batch's index postings, journaled in the same atomic batch as the spans they index: after a crash they
+        // are rebuilt from the journal, so an acknowledged span is always searchable.
+        var postings = PostingGroups()
+        for write in writes { postings.absorb(write.postings) }
+        let sequence = postings.isEmpty ? nil : pending.withLock { pending -> UInt64 in
+            defer { pending.nextSequence += 1 }
+            return pending.nextSequence
+        }
+        if let sequence { batch.put(catalogFamily, key: Keys.indexJournal(sequence: sequence), value: postings.journalValue()) }
         result.storedSpans -= result.expiredSpans
         do {
             try database.write(batch, sync: configuration.syncWrites)
         } catch {
             throw .rocks(error)
+        }
+        if let sequence {
+            let due = pending.withLock { pending -> Bool in
+                pending.groups.absorb(postings)
+                pending.journal.append(sequence)
+                pending.lastWriteNanos = max(pending.lastWriteNanos, now)
+                if pending.lastFlushNanos == 0 { pending.lastFlushNanos = now }  // the first write starts the clock
+                return pending.groups.postingCount >= configuration.indexFlushPostings
+                    || now &- pending.lastFlushNanos >= configuration.indexFlushNanos
+            }
+            if due {
+                // The spans are already durable and journaled: a failed flush is retried by the next one, not
+                // reported as a failed write (the client would resend spans that are stored).
+                do {
+                    try flushIndex(now: now)
+                } catch {
+                    logger.error("Index flush failed; the journal keeps the postings", metadata: ["error": "\(error)"])
+                }
+            }
         }
         if !newCatalog.isEmpty {
             state.withLock { state in
@@ -193,6 +202,64 @@ extension SpanStore {
             }
         }
         return result
+    }
+
+    /// Adds one entry to a batch unless its bucket is past `cutoff`; creates the bucket when needed.
+    /// - Returns: false when the entry was skipped as expired.
+    private func add(
+        _ entry: PreparedWrite.Entry, to batch: WriteBatch, families: inout [UInt64: ColumnFamily], cutoff: UInt64
+    ) throws(StorageError) -> Bool {
+        let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
+        if bucketEnd <= cutoff { return false }
+        let family: ColumnFamily
+        if let known = families[entry.bucket.start] {
+            family = known
+        } else {
+            do {
+                family = try ensureBucket(entry.bucket)
+            } catch {
+                throw .rocks(error)
+            }
+            families[entry.bucket.start] = family
+        }
+        if entry.isMerge {
+            batch.merge(family, key: entry.key, value: entry.value)
+        } else {
+            batch.put(family, key: entry.key, value: entry.value)
+        }
+        return true
+    }
+
+    /// Writes the pending index postings as posting lists and deletes their journal entries, in one atomic batch.
+    /// Called by the writer (never concurrently with `write`), and by `close`.
+    package func flushIndex(now: UInt64) throws(StorageError) {
+        let (groups, journal) = pending.withLock { ($0.groups, $0.journal) }
+        guard !journal.isEmpty else { return }
+        let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
+        var entries: [PreparedWrite.Entry] = []
+        groups.emit(into: &entries)
+        entries.sort(by: PreparedWrite.Entry.inBatchOrder)
+        let batch: WriteBatch
+        do {
+            batch = try WriteBatch()
+        } catch {
+            throw .rocks(error)
+        }
+        var families: [UInt64: ColumnFamily] = [:]
+        for entry in entries { _ = try add(entry, to: batch, families: &families, cutoff: cutoff) }
+        for sequence in journal { batch.delete(catalogFamily, key: Keys.indexJournal(sequence: sequence)) }
+        do {
+            try database.write(batch, sync: configuration.syncWrites)
+        } catch {
+            throw .rocks(error)
+        }
+        // Cleared only after the lists are written: a scan that copied the pending postings before this point may
+        // see them twice (scans allow repeats), and one that copies after sees the lists.
+        pending.withLock { pending in
+            pending.groups = PostingGroups()
+            pending.journal.removeAll()
+            pending.lastFlushNanos = now
+        }
     }
 
     func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily {
@@ -217,104 +284,6 @@ extension SpanStore {
             }
         }
         return family
-    }
-}
-
-/// Groups the postings of one `prepare` call by index key and time slot, then encodes each group as posting lists.
-struct PostingListBuilder {
-    private struct Group: Hashable {
-        var bucket: BucketRef
-        var prefix: [UInt8]
-        var slot: UInt64
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(bucket.start)
-            hasher.combine(slot)
-            prefix.withUnsafeBytes { hasher.combine(bytes: $0) }  // one call, not one per byte
-        }
-    }
-
-    /// Postings of one list, and whether they are duration postings (their prefixes differ by type byte too, so
-    /// the two kinds never share a group).
-    private struct List {
-        var postings: [Posting]
-        var withDurations: Bool
-    }
-
-    /// A bucket's trace table: the traces its lists refer to, numbered in sorted order.
-    private struct Table {
-        var bucket: BucketRef
-        var traces = Set<TraceID>()
-        var numbers: [TraceID: UInt32] = [:]
-        var hash: UInt64 = 0
-    }
-
-    private var index: [Group: Int] = [:]
-    private var lists: [List] = []
-    private var scratch: [UInt8] = []
-
-    /// Adds one posting under the index key prefix that `prefix` appends to an empty buffer (`withDurations` for
-    /// the duration index). The buffer is reused: a prefix is copied only for a new group.
-    mutating func add(
-        _ posting: Posting, bucket: BucketRef, withDurations: Bool = false, prefix build: (inout [UInt8]) -> Void
-    ) {
-        scratch.removeAll(keepingCapacity: true)
-        build(&scratch)
-        let slot = posting.start / Keys.postingSlotNanos
-        if let existing = index[Group(bucket: bucket, prefix: scratch, slot: slot)] {
-            lists[existing].postings.append(posting)
-            return
-        }
-        index[Group(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) }, slot: slot)] = lists.count
-        lists.append(List(postings: [posting], withDurations: withDurations))
-    }
-
-    /// Appends one entry per list (key `prefix maxStart hash`, value `PostingList`) and, per bucket, the trace table
-    /// the lists number their traces in.
-    func emit(tenant: String, into entries: inout [PreparedWrite.Entry]) {
-        // Each bucket's table lists its traces sorted, so the same request always gives the same table (and keys).
-        var tables: [UInt64: Table] = [:]
-        for (group, listIndex) in index {
-            var table = tables.removeValue(forKey: group.bucket.start) ?? Table(bucket: group.bucket)  // mutated in place
-            for posting in lists[listIndex].postings { table.traces.insert(posting.traceID) }
-            tables[group.bucket.start] = table
-        }
-        for (start, var table) in tables {
-            let ids = table.traces.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
-            table.numbers.reserveCapacity(ids.count)
-            for (number, id) in ids.enumerated() { table.numbers[id] = UInt32(number) }
-            let value = TraceTable.encode(ids)
-            table.hash = PostingList.hash(value)
-            entries.append(.init(bucket: table.bucket, key: Keys.traceTable(tenant: tenant, hash: table.hash), value: value))
-            tables[start] = table
-        }
-        for (group, listIndex) in index {
-            let list = lists[listIndex]
-            var postings = list.postings
-            if postings.count > 1 {
-                postings.sort(by: Posting.newerFirst)
-                var kept = 1
-                for i in 1..<postings.count where postings[i] != postings[kept - 1] {
-                    postings[kept] = postings[i]
-                    kept += 1
-                }
-                postings.removeLast(postings.count - kept)
-            }
-            let table = tables[group.bucket.start]
-            let numbers = table?.numbers ?? [:]
-            var offset = 0
-            while offset < postings.count {
-                let chunk = postings[offset..<min(postings.count, offset + PostingList.maxEntries)]
-                offset = chunk.endIndex
-                var value: [UInt8] = []
-                PostingList.encode(
-                    chunk, withDurations: list.withDurations, table: table?.hash ?? 0, number: { numbers[$0] ?? 0 }, into: &value)
-                var key = group.prefix
-                Keys.appendUInt64(chunk[chunk.startIndex].start, to: &key)
-                Keys.appendUInt64(PostingList.hash(value), to: &key)
-                entries.append(.init(bucket: group.bucket, key: key, value: value))
-            }
-        }
     }
 }
 

@@ -12,6 +12,10 @@ package struct StoreConfiguration: Sendable {
     package var tuning = StorageTuning()
     /// Spans per generation of the dependency tracker (it remembers up to twice this many recent spans).
     package var dependencyTrackerGeneration = 500_000
+    /// Pending index postings that trigger a flush to posting lists (~32 bytes of memory each).
+    package var indexFlushPostings = 1_000_000
+    /// Age of the last index flush that triggers the next one on a write.
+    package var indexFlushNanos: UInt64 = 30_000_000_000
 
     /// Defaults (72h retention, Jaeger's).
     package init() {}
@@ -64,6 +68,8 @@ package final class SpanStore: Sendable {
     let state: Mutex<StoreState>
     /// Parent→child service pairs seen while writing; used by the writer thread only.
     let tracker: Mutex<DependencyTracker>
+    /// Index postings written (and journaled) but not yet flushed as posting lists; scans read them too.
+    let pending: Mutex<PendingIndex>
     let logger: Logger
 
     /// Opens (or creates) the store in `path` and loads the catalog.
@@ -102,10 +108,49 @@ package final class SpanStore: Sendable {
         state.buckets.sort { $0.startSeconds < $1.startSeconds }
         self.state = Mutex(state)
         self.tracker = Mutex(DependencyTracker(generationSize: configuration.dependencyTrackerGeneration))
+        self.pending = Mutex(try Self.replayJournal(database, catalogFamily, logger: logger))
     }
 
-    /// Closes RocksDB.
-    package func close() { database.close() }
+    /// Rebuilds the pending index from the journal entries the last run did not flush.
+    private static func replayJournal(_ database: RocksDatabase, _ family: ColumnFamily, logger: Logger) throws(StorageError) -> PendingIndex {
+        var pending = PendingIndex()
+        var corrupt = 0
+        do {
+            try database.scan(family, lower: Keys.indexJournal(sequence: 0), upper: Keys.indexJournal(sequence: .max) + [0]) { key, value in
+                guard let sequence = Keys.parseIndexJournal(key) else { return true }
+                pending.journal.append(sequence)  // deleted by the next flush, even when unreadable
+                pending.nextSequence = max(pending.nextSequence, sequence &+ 1)
+                do {
+                    pending.groups.absorb(try PostingGroups.fromJournal(value))
+                } catch {
+                    corrupt += 1
+                }
+                return true
+            }
+        } catch {
+            throw .corrupt("index journal: \(error)")
+        }
+        if corrupt > 0 { logger.error("Unreadable index journal entries skipped", metadata: ["entries": "\(corrupt)"]) }
+        if !pending.journal.isEmpty {
+            logger.info(
+                "Index journal replayed", metadata: ["entries": "\(pending.journal.count)", "postings": "\(pending.groups.postingCount)"])
+        }
+        return pending
+    }
+
+    /// Flushes the pending index (at the time of the last write, so retention judges it as that write did), then
+    /// closes RocksDB.
+    package func close() {
+        do {
+            try flushIndex(now: pending.withLock { $0.lastWriteNanos })
+        } catch {
+            logger.error("Index flush at close failed; the journal keeps the postings", metadata: ["error": "\(error)"])
+        }
+        database.close()
+    }
+
+    /// Memory held by index postings not yet flushed.
+    package var pendingIndexBytes: Int { pending.withLock { $0.groups.memoryBytes } }
 
     // MARK: - Buckets
 
@@ -251,6 +296,8 @@ package struct PreparedWrite: Sendable {
 
     package var tenant: String
     var entries: [Entry] = []
+    /// Index postings grouped by key and slot; `SpanStore.write` turns a batch's groups into posting lists.
+    var postings = PostingGroups()
     var catalog: Set<CatalogEntry> = []
     /// The spans' identities, for the dependency tracker.
     var edgeSpans: [EdgeSpan] = []
@@ -298,6 +345,16 @@ struct CatalogEntry: Hashable, Sendable {
     var service: String
     var operation: OperationKey
     var bucket: UInt64
+}
+
+/// Index postings written but not yet flushed as posting lists, with the journal entries that hold them.
+struct PendingIndex {
+    var groups = PostingGroups()
+    var journal: [UInt64] = []
+    var nextSequence: UInt64 = 1
+    var lastFlushNanos: UInt64 = 0
+    /// The `now` of the latest write.
+    var lastWriteNanos: UInt64 = 0
 }
 
 struct StoreState {

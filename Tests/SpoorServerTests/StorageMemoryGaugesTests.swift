@@ -28,6 +28,7 @@ struct StorageMemoryGaugesTests {
         #expect((values["spoor_storage_memory_bytes{part=\"memtables\"}"] ?? 0) > 0)
         #expect(values["spoor_storage_memory_bytes{part=\"table_readers\"}"] != nil)
         #expect(values["spoor_storage_memory_bytes{part=\"block_cache\"}"] != nil)
+        #expect(values["spoor_storage_memory_bytes{part=\"pending_index\"}"] == UInt64(store.pendingIndexBytes))
         #expect(text.contains("# TYPE spoor_storage_memory_bytes gauge"))
     }
 }

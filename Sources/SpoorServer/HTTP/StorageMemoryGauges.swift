@@ -1,7 +1,7 @@
 import SpoorStorage
 
 /// Where the storage layer's memory is, read when /metrics is scraped: RocksDB's memtables, SST readers and block
-/// cache, and the write queue. Bounded by `--collector.queue-size-memory` and the RocksDB budgets.
+/// cache, the write queue and the index postings not yet flushed as posting lists. Bounded by `--collector.queue-size-memory` and the RocksDB budgets.
 enum StorageMemoryGauges {
     static func prometheusText(store: SpanStore, writer: SpanWriter) -> String {
         let rocks = store.database.memoryUsage()
@@ -12,6 +12,7 @@ enum StorageMemoryGauges {
             spoor_storage_memory_bytes{part="table_readers"} \(rocks.tableReaders)
             spoor_storage_memory_bytes{part="block_cache"} \(rocks.blockCache)
             spoor_storage_memory_bytes{part="write_queue"} \(writer.queuedBytes)
+            spoor_storage_memory_bytes{part="pending_index"} \(store.pendingIndexBytes)
 
             """
     }

@@ -18,12 +18,13 @@ import Glibc
 /// [start, start+width); retention drops a whole family:
 ///   summary    tenant 0x01 id                                       → TraceSummary merge operands
 ///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value
-///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids posting lists number)
+///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids v2 posting lists number)
+///   traces     tenant 0x11 [hash:u64 BE] [page:u32 BE]              → TraceTable (one page of a v3 list's traces)
 ///   service    tenant 0x24 str(service) list                         → PostingList
 ///   operation  tenant 0x25 str(service) str(operation) list          → PostingList
 ///   tag        tenant 0x26 str(service) str(key) str(value) list     → PostingList
 ///   duration   tenant 0x27 str(service) [class:u8] list              → PostingList with durations
-///              list := [maxStart:u64 BE] [hash:u64 BE]: one key per index key, request and 60 s slot
+///              list := [maxStart:u64 BE] [hash:u64 BE]: one key per index key, index flush and 60 s slot
 ///              (every start s in the list has maxStart − postingSlotNanos < s ≤ maxStart); class: DurationClass
 ///   Stores written before posting lists (read, never written any more):
 ///   service    tenant 0x20 str(service) [start:u64 BE] id           → ""
@@ -37,6 +38,7 @@ import Glibc
 /// The catalog family "catalog" lists what exists in which bucket:
 ///   operation  tenant 0x02 str(service) str(operation) [kind:u8] [bucketStart:u64 BE] → ""
 ///   marker     0x00 0x03 [bucketStart:u64 BE]   → [1]: the bucket was created with posting lists (no legacy index)
+///   journal    0x00 0x04 [sequence:u64 BE]      → PostingGroups journal value: postings not yet flushed as lists
 /// ```
 /// The span key's hash (FNV-1a of the encoded value) keeps spans that share a span id but differ in content, while an
 /// identical span sent twice overwrites itself.
@@ -49,6 +51,7 @@ package enum Keys {
     package static let summaryTag: UInt8 = 0x01
     package static let catalogTag: UInt8 = 0x02
     package static let postingsMarkerTag: UInt8 = 0x03
+    package static let indexJournalTag: UInt8 = 0x04
     package static let spanTag: UInt8 = 0x10
     package static let traceTableTag: UInt8 = 0x11
     package static let serviceIndexTag: UInt8 = 0x20
@@ -160,6 +163,30 @@ package enum Keys {
         key.append(traceTableTag)
         appendUInt64(hash, to: &key)
         return key
+    }
+
+    /// `tenant 0x11 hash page` — one page of a paged trace table; `tenant` is the encoded tenant (`[len][utf8]`).
+    package static func traceTablePage(tenant: ArraySlice<UInt8>, hash: UInt64, page: UInt32) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(tenant.count + 13)
+        key.append(contentsOf: tenant)
+        key.append(traceTableTag)
+        appendUInt64(hash, to: &key)
+        key.append(contentsOf: [UInt8(page >> 24), UInt8(page >> 16 & 0xFF), UInt8(page >> 8 & 0xFF), UInt8(page & 0xFF)])
+        return key
+    }
+
+    /// `0x00 0x04 seq` (catalog family): one batch's index postings, until a flush writes them as posting lists.
+    package static func indexJournal(sequence: UInt64) -> [UInt8] {
+        var key: [UInt8] = [0, indexJournalTag]
+        appendUInt64(sequence, to: &key)
+        return key
+    }
+
+    /// The sequence number of an index journal key, or nil for any other key.
+    package static func parseIndexJournal(_ key: UnsafeRawBufferPointer) -> UInt64? {
+        guard key.count == 10, key[0] == 0, key[1] == indexJournalTag else { return nil }
+        return readUInt64(key, at: 2)
     }
 
     /// `tenant 0x10 id` — prefix of every span of a trace.

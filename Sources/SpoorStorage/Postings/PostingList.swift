@@ -25,14 +25,18 @@ package struct Posting: Hashable, Sendable {
 /// bytes instead of a 16-byte trace id.
 ///
 /// ```
-/// value := [version:u8 = 2] [table: u64 BE, the TraceTable key's hash] [count:varint] count × entry
+/// value := [version:u8 = 2 | 3] [table: u64 BE, the TraceTable key's hash] [count:varint] count × entry
 /// entry := [previous start − start: varint]  (the first entry's "previous" is the key's maxStart, so it is 0)
 ///          [trace number in the table: varint]
 ///          [duration: varint]                 (duration lists only)
 /// ```
+/// Version 2 lists (one request's) number traces in one table value (`tenant 0x11 hash`); version 3 lists (a flush
+/// of the pending index) in a paged table, trace n on page n / `PostingGroups.tracesPerPage`
+/// (`tenant 0x11 hash page`).
 /// Pure and bounds-checked: a corrupt value throws, it never traps or over-allocates.
 package enum PostingList {
     static let version: UInt8 = 2
+    static let pagedVersion: UInt8 = 3
     /// Entries per list; a request with more is split into several keys.
     package static let maxEntries = 4096
     /// Smallest encoded entry (1-byte delta + 1-byte trace number), which bounds `count` before allocating.
@@ -41,11 +45,11 @@ package enum PostingList {
     /// Encodes entries already sorted with `Posting.newerFirst` and free of duplicates; `number` gives each trace's
     /// position in the table whose hash is `table`.
     static func encode(
-        _ postings: ArraySlice<Posting>, withDurations: Bool, table: UInt64, number: (TraceID) -> UInt32,
+        _ postings: ArraySlice<Posting>, withDurations: Bool, table: UInt64, paged: Bool = false, number: (TraceID) -> UInt32,
         into out: inout [UInt8]
     ) {
         out.reserveCapacity(out.count + 10 + postings.count * (withDurations ? 9 : 5))
-        out.append(version)
+        out.append(paged ? pagedVersion : version)
         Keys.appendUInt64(table, to: &out)
         StoredSpanCodec.putVarint(UInt64(postings.count), &out)
         var previous = postings.first?.start ?? 0
@@ -59,17 +63,36 @@ package enum PostingList {
 
     /// The hash of the trace table a list refers to.
     package static func table(of value: UnsafeRawBufferPointer) throws(StorageError) -> UInt64 {
-        var reader = ValueReader(value)
-        guard try reader.byte() == version else { throw .corrupt("posting list version") }
-        return try reader.bigEndian64()
+        try header(of: value).table
     }
 
-    /// Decodes a list whose key carries `maxStart`, with its trace table, appending its entries to `postings`.
+    /// The hash of the trace table a list refers to, and whether that table is paged.
+    package static func header(of value: UnsafeRawBufferPointer) throws(StorageError) -> (table: UInt64, paged: Bool) {
+        var reader = ValueReader(value)
+        let found = try reader.byte()
+        guard found == version || found == pagedVersion else { throw .corrupt("posting list version") }
+        return (try reader.bigEndian64(), found == pagedVersion)
+    }
+
+    /// Decodes a list whose key carries `maxStart`, with its whole trace table, appending its entries to `postings`.
     package static func decode(
         _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, table: [TraceID], into postings: inout [Posting]
     ) throws(StorageError) {
+        try decode(value, maxStart: maxStart, withDurations: withDurations, into: &postings) { number throws(StorageError) in
+            guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
+            return table[Int(number)]
+        }
+    }
+
+    /// Decodes a list whose key carries `maxStart`, appending its entries to `postings`; `trace` resolves a trace
+    /// number (nil skips the entry: its table is gone).
+    package static func decode(
+        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into postings: inout [Posting],
+        trace: (UInt64) throws(StorageError) -> TraceID?
+    ) throws(StorageError) {
         var reader = ValueReader(value)
-        guard try reader.byte() == version else { throw .corrupt("posting list version") }
+        let found = try reader.byte()
+        guard found == version || found == pagedVersion else { throw .corrupt("posting list version") }
         _ = try reader.bigEndian64()
         let count = try reader.varint()
         guard count <= UInt64(reader.remaining / minEntryBytes) else { throw .corrupt("posting list count exceeds value") }
@@ -80,9 +103,8 @@ package enum PostingList {
             guard delta <= start else { throw .corrupt("posting list start underflows") }
             start -= delta
             let number = try reader.varint()
-            guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
             let duration = withDurations ? try reader.varint() : 0
-            postings.append(Posting(start: start, traceID: table[Int(number)], durationNanos: duration))
+            if let id = try trace(number) { postings.append(Posting(start: start, traceID: id, durationNanos: duration)) }
         }
         guard reader.remaining == 0 else { throw .corrupt("posting list trailing bytes") }
     }

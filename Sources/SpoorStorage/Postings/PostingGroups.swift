@@ -1,0 +1,227 @@
+import SpoorModel
+
+/// Index postings grouped by bucket and index key prefix (the key without its list suffix).
+///
+/// One `prepare` call fills a set of groups; the writer adds each batch's groups to the store's pending index (and
+/// journals them), and a flush turns the pending groups into posting lists. Gathering postings over many requests
+/// before writing them is what keeps the index at a fraction of an entry per span: a tag value seen in a thousand
+/// requests becomes one list, not a thousand.
+struct PostingGroups: Sendable {
+    struct Key: Hashable, Sendable {
+        var bucket: BucketRef
+        var prefix: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(bucket.start)
+            prefix.withUnsafeBytes { hasher.combine(bytes: $0) }  // one call, not one per byte
+        }
+    }
+
+    /// The postings of one group, unsorted and possibly repeated; `withDurations` for the duration index.
+    struct Group: Sendable {
+        var postings: [Posting]
+        var withDurations: Bool
+    }
+
+    private(set) var groups: [Key: Group] = [:]
+    /// Postings held (repeats included).
+    private(set) var postingCount = 0
+    /// Memory held by the groups, for the write queue's bound and the memory gauge.
+    private(set) var memoryBytes = 0
+    private var scratch: [UInt8] = []
+
+    /// Bookkeeping per group beyond its prefix bytes: the dictionary slot, the key and the postings array header.
+    static let groupOverheadBytes = 128
+
+    var isEmpty: Bool { groups.isEmpty }
+
+    /// Adds one posting under the prefix that `build` appends to an empty buffer. The buffer is reused: a prefix is
+    /// copied only for a new group.
+    mutating func add(_ posting: Posting, bucket: BucketRef, withDurations: Bool = false, prefix build: (inout [UInt8]) -> Void) {
+        scratch.removeAll(keepingCapacity: true)
+        build(&scratch)
+        postingCount += 1
+        memoryBytes += MemoryLayout<Posting>.stride
+        let probe = Key(bucket: bucket, prefix: scratch)
+        if groups[probe]?.postings.append(posting) != nil { return }
+        groups[Key(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) })] =
+            Group(postings: [posting], withDurations: withDurations)
+        memoryBytes += scratch.count + Self.groupOverheadBytes
+    }
+
+    /// Adds every group of `other`, appending to the postings of groups both hold.
+    mutating func absorb(_ other: PostingGroups) {
+        if groups.isEmpty {
+            let scratch = self.scratch
+            self = other
+            self.scratch = scratch
+            return
+        }
+        for (key, group) in other.groups {
+            if groups[key]?.postings.append(contentsOf: group.postings) == nil {
+                groups[key] = group
+                memoryBytes += key.prefix.count + Self.groupOverheadBytes
+            }
+            memoryBytes += group.postings.count * MemoryLayout<Posting>.stride
+        }
+        postingCount += other.postingCount
+    }
+
+    /// The postings of one group (a copy, for a scan), or nil.
+    func postings(bucket: UInt64, width: UInt64, prefix: [UInt8]) -> [Posting]? {
+        groups[Key(bucket: BucketRef(start: bucket, width: width), prefix: prefix)]?.postings
+    }
+
+    /// Drops the groups of buckets that ended at or before `cutoff` (nanoseconds).
+    mutating func removeBuckets(endingBy cutoff: UInt64) {
+        let gone = groups.keys.filter { ($0.bucket.start &+ $0.bucket.width) &* 1_000_000_000 <= cutoff }
+        for key in gone {
+            guard let group = groups.removeValue(forKey: key) else { continue }
+            postingCount -= group.postings.count
+            memoryBytes -= group.postings.count * MemoryLayout<Posting>.stride + key.prefix.count + Self.groupOverheadBytes
+        }
+    }
+
+    // MARK: - Posting lists
+
+    /// Traces per trace-table page: a reader decodes one page (4 KiB of ids) to resolve a posting.
+    static let tracesPerPage = 256
+
+    /// Appends the posting lists of every group and, per tenant and bucket, the pages of the trace table they number
+    /// their traces in. Lists are cut by time slot (every start within `postingSlotNanos` below the list's
+    /// `maxStart`) and by `PostingList.maxEntries`; each is keyed `prefix maxStart hash`.
+    func emit(into entries: inout [PreparedWrite.Entry]) {
+        struct TableKey: Hashable {
+            var tenant: ArraySlice<UInt8>
+            var bucket: BucketRef
+        }
+        struct Table {
+            var traces = Set<TraceID>()
+            var numbers: [TraceID: UInt32] = [:]
+            var hash: UInt64 = 0
+        }
+        var tables: [TableKey: Table] = [:]
+        func tableKey(_ key: Key) -> TableKey? {
+            guard let length = key.prefix.first, key.prefix.count > Int(length) else { return nil }
+            return TableKey(tenant: key.prefix[...Int(length)], bucket: key.bucket)
+        }
+        for (key, group) in groups {
+            guard let tableKey = tableKey(key) else { continue }
+            tables[tableKey, default: Table()].traces.formUnion(group.postings.lazy.map(\.traceID))
+        }
+        for (tableKey, var table) in tables {
+            // Sorted, so the same postings always give the same table and keys.
+            let ids = table.traces.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
+            table.numbers.reserveCapacity(ids.count)
+            for (number, id) in ids.enumerated() { table.numbers[id] = UInt32(number) }
+            var whole: [UInt8] = []
+            whole.reserveCapacity(ids.count * 16)
+            for id in ids { Keys.appendTraceID(id, to: &whole) }
+            table.hash = PostingList.hash(whole)
+            var page = 0
+            while page * Self.tracesPerPage < ids.count {
+                let slice = ids[(page * Self.tracesPerPage)..<min(ids.count, (page + 1) * Self.tracesPerPage)]
+                entries.append(
+                    .init(
+                        bucket: tableKey.bucket,
+                        key: Keys.traceTablePage(tenant: tableKey.tenant, hash: table.hash, page: UInt32(page)),
+                        value: TraceTable.encode(Array(slice))))
+                page += 1
+            }
+            table.traces = []
+            tables[tableKey] = table
+        }
+        for (key, group) in groups {
+            guard let tableKey = tableKey(key), let table = tables[tableKey] else { continue }
+            var postings = group.postings
+            if postings.count > 1 {
+                postings.sort(by: Posting.newerFirst)
+                var kept = 1
+                for i in 1..<postings.count where postings[i] != postings[kept - 1] {
+                    postings[kept] = postings[i]
+                    kept += 1
+                }
+                postings.removeLast(postings.count - kept)
+            }
+            var first = 0
+            while first < postings.count {
+                let maxStart = postings[first].start
+                var end = first + 1
+                let limit = min(postings.count, first + PostingList.maxEntries)
+                while end < limit, maxStart - postings[end].start < Keys.postingSlotNanos { end += 1 }
+                var value: [UInt8] = []
+                PostingList.encode(
+                    postings[first..<end], withDurations: group.withDurations, table: table.hash, paged: true,
+                    number: { table.numbers[$0] ?? 0 }, into: &value)
+                var listKey = key.prefix
+                Keys.appendUInt64(maxStart, to: &listKey)
+                Keys.appendUInt64(PostingList.hash(value), to: &listKey)
+                entries.append(.init(bucket: key.bucket, key: listKey, value: value))
+                first = end
+            }
+        }
+    }
+
+    // MARK: - Journal
+
+    static let journalVersion: UInt8 = 1
+
+    /// The journal form of the groups, written with the spans they index so a restart can rebuild them.
+    ///
+    /// ```
+    /// value := [version:u8 = 1] [groups:varint] groups × group
+    /// group := [bucketStart:varint] [bucketWidth:varint] [withDurations:u8] [prefix length:varint] [prefix]
+    ///          [count:varint] count × ([start:u64 BE] [trace id:16] [duration:varint])
+    /// ```
+    func journalValue() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + postingCount * 26 + groups.count * 64)
+        out.append(Self.journalVersion)
+        StoredSpanCodec.putVarint(UInt64(groups.count), &out)
+        for (key, group) in groups {
+            StoredSpanCodec.putVarint(key.bucket.start, &out)
+            StoredSpanCodec.putVarint(key.bucket.width, &out)
+            out.append(group.withDurations ? 1 : 0)
+            StoredSpanCodec.putVarint(UInt64(key.prefix.count), &out)
+            out.append(contentsOf: key.prefix)
+            StoredSpanCodec.putVarint(UInt64(group.postings.count), &out)
+            for posting in group.postings {
+                Keys.appendUInt64(posting.start, to: &out)
+                Keys.appendTraceID(posting.traceID, to: &out)
+                StoredSpanCodec.putVarint(posting.durationNanos, &out)
+            }
+        }
+        return out
+    }
+
+    /// Decodes a journal value. Bounds-checked: a corrupt value throws, it never traps or over-allocates.
+    static func fromJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) -> PostingGroups {
+        var reader = ValueReader(value)
+        guard try reader.byte() == journalVersion else { throw .corrupt("index journal version") }
+        var result = PostingGroups()
+        let count = try reader.count()
+        for _ in 0..<count {
+            let start = try reader.varint()
+            let width = try reader.varint()
+            let flag = try reader.byte()
+            guard flag <= 1, width > 0 else { throw .corrupt("index journal group") }
+            let prefix = Array(try reader.rawBytes())
+            guard !prefix.isEmpty, prefix.count <= 4096 else { throw .corrupt("index journal prefix") }
+            let postings = try reader.varint()
+            guard postings <= UInt64(reader.remaining / 25) else { throw .corrupt("index journal count exceeds value") }
+            let bucket = BucketRef(start: start, width: width)
+            for _ in 0..<postings {
+                let startNanos = try reader.bigEndian64()
+                let high = try reader.bigEndian64()
+                let low = try reader.bigEndian64()
+                let duration = try reader.varint()
+                result.add(
+                    Posting(start: startNanos, traceID: TraceID(high: high, low: low), durationNanos: duration), bucket: bucket,
+                    withDurations: flag == 1
+                ) { $0.append(contentsOf: prefix) }
+            }
+        }
+        guard reader.remaining == 0 else { throw .corrupt("index journal trailing bytes") }
+        return result
+    }
+}
