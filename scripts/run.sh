@@ -5,7 +5,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-APT_PACKAGES=(librocksdb-dev zlib1g-dev pkg-config protobuf-compiler libprotobuf-dev)
+APT_PACKAGES=(librocksdb-dev zlib1g-dev libjemalloc-dev pkg-config protobuf-compiler libprotobuf-dev)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
 
-APT_PACKAGES=(librocksdb-dev zlib1g-dev pkg-config protobuf-compiler libprotobuf-dev python3-venv)
+APT_PACKAGES=(librocksdb-dev zlib1g-dev libjemalloc-dev pkg-config protobuf-compiler libprotobuf-dev python3-venv)
 LEGACY_VENV=.venv-e2e-legacy
 CURRENT_VENV=.venv-e2e-current
 JAEGER_CLIENT_VENV=.venv-e2e-jaeger-client

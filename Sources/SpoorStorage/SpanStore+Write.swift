@@ -74,6 +74,7 @@ extension SpanStore {
             prepared.spanCount += 1
         }
         prepared.postings = lists
+        prepared.journal = lists.isEmpty ? [] : lists.journalValue()
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(
@@ -97,7 +98,7 @@ extension SpanStore {
         }
         // What the queued write holds in memory: every key and value plus the per-entry and per-span bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
-            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + lists.memoryBytes
+            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + lists.memoryBytes + prepared.journal.count
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared
@@ -160,25 +161,26 @@ extension SpanStore {
             let entry = merger.runs[run][index]
             if try !add(entry, to: batch, families: &families, cutoff: cutoff), entry.isSpan { result.expiredSpans += 1 }
         }
-        // The batch's index postings, journaled in the same atomic batch as the spans they index: after a crash they
-        // are rebuilt from the journal, so an acknowledged span is always searchable.
-        var postings = PostingGroups()
-        for write in writes { postings.absorb(write.postings) }
-        let sequence = postings.isEmpty ? nil : pending.withLock { pending -> UInt64 in
-            defer { pending.nextSequence += 1 }
+        // Each request's index postings, journaled in the same atomic batch as the spans they index: after a crash
+        // they are rebuilt from the journal, so an acknowledged span is always searchable.
+        let indexed = writes.filter { !$0.postings.isEmpty }
+        let firstSequence = pending.withLock { pending -> UInt64 in
+            defer { pending.nextSequence += UInt64(indexed.count) }
             return pending.nextSequence
         }
-        if let sequence { batch.put(catalogFamily, key: Keys.indexJournal(sequence: sequence), value: postings.journalValue()) }
+        for (offset, write) in indexed.enumerated() {
+            batch.put(catalogFamily, key: Keys.indexJournal(sequence: firstSequence + UInt64(offset)), value: write.journal)
+        }
         result.storedSpans -= result.expiredSpans
         do {
             try database.write(batch, sync: configuration.syncWrites)
         } catch {
             throw .rocks(error)
         }
-        if let sequence {
+        if !indexed.isEmpty {
             let due = pending.withLock { pending -> Bool in
-                pending.groups.absorb(postings)
-                pending.journal.append(sequence)
+                for write in indexed { pending.groups.absorb(write.postings) }
+                pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)
                 if pending.lastFlushNanos == 0 { pending.lastFlushNanos = now }  // the first write starts the clock
                 return pending.groups.postingCount >= configuration.indexFlushPostings

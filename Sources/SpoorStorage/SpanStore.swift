@@ -298,6 +298,8 @@ package struct PreparedWrite: Sendable {
     var entries: [Entry] = []
     /// Index postings grouped by key and slot; `SpanStore.write` turns a batch's groups into posting lists.
     var postings = PostingGroups()
+    /// `postings` in journal form (`PostingGroups.journalValue`), encoded on the submitting task.
+    var journal: [UInt8] = []
     var catalog: Set<CatalogEntry> = []
     /// The spans' identities, for the dependency tracker.
     var edgeSpans: [EdgeSpan] = []
