@@ -66,10 +66,11 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        .target(name: "CMallocConfig", path: "Sources/CMallocConfig"),
         .executableTarget(
             name: "Spoor",
             dependencies: [
-                "SpoorServer", "SpoorStorage", "SpoorQuery", "SpoorModel", "SpoorWire",
+                "SpoorServer", "SpoorStorage", "SpoorQuery", "SpoorModel", "SpoorWire", "CMallocConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

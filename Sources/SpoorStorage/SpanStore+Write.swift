@@ -6,8 +6,8 @@ extension SpanStore {
     /// Encodes spans into keys and values. Pure CPU work: call it on the submitting task, not the writer.
     ///
     /// Each span becomes its own record. The service, operation, tag and duration postings are grouped by index key
-    /// and time slot here; `write` combines the groups of every request in its batch and writes one posting list per
-    /// group, so the index costs entries per batch rather than per span.
+    /// here and encoded as one journal value; `write` stores it with the spans and adds it to the pending index, and
+    /// a flush writes the postings gathered over many requests as posting lists (a fraction of an entry per span).
     package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
         let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
         var prepared = PreparedWrite(tenant: tenant)
@@ -73,7 +73,6 @@ extension SpanStore {
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
-        prepared.postings = lists
         prepared.journal = lists.isEmpty ? [] : lists.journalValue()
         for key in catalog {
             prepared.catalog.insert(
@@ -98,7 +97,7 @@ extension SpanStore {
         }
         // What the queued write holds in memory: every key and value plus the per-entry and per-span bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
-            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + lists.memoryBytes + prepared.journal.count
+            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + prepared.journal.count
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared
@@ -163,7 +162,7 @@ extension SpanStore {
         }
         // Each request's index postings, journaled in the same atomic batch as the spans they index: after a crash
         // they are rebuilt from the journal, so an acknowledged span is always searchable.
-        let indexed = writes.filter { !$0.postings.isEmpty }
+        let indexed = writes.filter { !$0.journal.isEmpty }
         let firstSequence = pending.withLock { pending -> UInt64 in
             defer { pending.nextSequence += UInt64(indexed.count) }
             return pending.nextSequence
@@ -179,7 +178,15 @@ extension SpanStore {
         }
         if !indexed.isEmpty {
             let due = pending.withLock { pending -> Bool in
-                for write in indexed { pending.groups.absorb(write.postings) }
+                for write in indexed {
+                    do {
+                        try write.journal.withUnsafeBytes { try pending.groups.absorbJournal($0) }
+                    } catch {
+                        // Written by `prepare` moments ago: unreachable unless memory is corrupt; the restart replay
+                        // reads the same bytes.
+                        logger.error("Unreadable index journal value", metadata: ["error": "\(error)"])
+                    }
+                }
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)
                 if pending.lastFlushNanos == 0 { pending.lastFlushNanos = now }  // the first write starts the clock

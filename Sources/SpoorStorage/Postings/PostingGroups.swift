@@ -2,8 +2,8 @@ import SpoorModel
 
 /// Index postings grouped by bucket and index key prefix (the key without its list suffix).
 ///
-/// One `prepare` call fills a set of groups; the writer adds each batch's groups to the store's pending index (and
-/// journals them), and a flush turns the pending groups into posting lists. Gathering postings over many requests
+/// One `prepare` call fills a set of groups and encodes them as a journal value; the writer stores that value with the
+/// spans and adds it to the store's pending index, and a flush turns the pending groups into posting lists. Gathering postings over many requests
 /// before writing them is what keeps the index at a fraction of an entry per span: a tag value seen in a thousand
 /// requests becomes one list, not a thousand.
 struct PostingGroups: Sendable {
@@ -47,24 +47,6 @@ struct PostingGroups: Sendable {
         groups[Key(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) })] =
             Group(postings: [posting], withDurations: withDurations)
         memoryBytes += scratch.count + Self.groupOverheadBytes
-    }
-
-    /// Adds every group of `other`, appending to the postings of groups both hold.
-    mutating func absorb(_ other: PostingGroups) {
-        if groups.isEmpty {
-            let scratch = self.scratch
-            self = other
-            self.scratch = scratch
-            return
-        }
-        for (key, group) in other.groups {
-            if groups[key]?.postings.append(contentsOf: group.postings) == nil {
-                groups[key] = group
-                memoryBytes += key.prefix.count + Self.groupOverheadBytes
-            }
-            memoryBytes += group.postings.count * MemoryLayout<Posting>.stride
-        }
-        postingCount += other.postingCount
     }
 
     /// The postings of one group (a copy, for a scan), or nil.
@@ -196,10 +178,18 @@ struct PostingGroups: Sendable {
 
     /// Decodes a journal value. Bounds-checked: a corrupt value throws, it never traps or over-allocates.
     static func fromJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) -> PostingGroups {
-        var reader = ValueReader(value)
-        guard try reader.byte() == journalVersion else { throw .corrupt("index journal version") }
         var result = PostingGroups()
+        try result.absorbJournal(value)
+        return result
+    }
+
+    /// Adds the groups of a journal value, one lookup per group. Nothing is added when the value is corrupt.
+    mutating func absorbJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) {
+        var reader = ValueReader(value)
+        guard try reader.byte() == Self.journalVersion else { throw .corrupt("index journal version") }
         let count = try reader.count()
+        var decoded: [(Key, Group)] = []
+        decoded.reserveCapacity(count)
         for _ in 0..<count {
             let start = try reader.varint()
             let width = try reader.varint()
@@ -208,20 +198,26 @@ struct PostingGroups: Sendable {
             let prefix = Array(try reader.rawBytes())
             guard !prefix.isEmpty, prefix.count <= 4096 else { throw .corrupt("index journal prefix") }
             let postings = try reader.varint()
-            guard postings <= UInt64(reader.remaining / 25) else { throw .corrupt("index journal count exceeds value") }
-            let bucket = BucketRef(start: start, width: width)
+            guard postings > 0, postings <= UInt64(reader.remaining / 25) else { throw .corrupt("index journal count exceeds value") }
+            var group = Group(postings: [], withDurations: flag == 1)
+            group.postings.reserveCapacity(Int(postings))
             for _ in 0..<postings {
                 let startNanos = try reader.bigEndian64()
                 let high = try reader.bigEndian64()
                 let low = try reader.bigEndian64()
                 let duration = try reader.varint()
-                result.add(
-                    Posting(start: startNanos, traceID: TraceID(high: high, low: low), durationNanos: duration), bucket: bucket,
-                    withDurations: flag == 1
-                ) { $0.append(contentsOf: prefix) }
+                group.postings.append(Posting(start: startNanos, traceID: TraceID(high: high, low: low), durationNanos: duration))
             }
+            decoded.append((Key(bucket: BucketRef(start: start, width: width), prefix: prefix), group))
         }
         guard reader.remaining == 0 else { throw .corrupt("index journal trailing bytes") }
-        return result
+        for (key, group) in decoded {
+            if groups[key]?.postings.append(contentsOf: group.postings) == nil {
+                groups[key] = group
+                memoryBytes += key.prefix.count + Self.groupOverheadBytes
+            }
+            memoryBytes += group.postings.count * MemoryLayout<Posting>.stride
+            postingCount += group.postings.count
+        }
     }
 }

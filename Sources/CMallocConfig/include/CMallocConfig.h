@@ -1,0 +1,1 @@
+// The jemalloc options of the spoor binary are a linked symbol; nothing to import.
