@@ -63,10 +63,13 @@ extension SpanStore {
         }
         let offset = prefix.count
         let legacyOffset = legacyPrefix?.count ?? 0
-        var pending = BinaryHeap<Posting> { $0.start > $1.start }
-        for posting in unflushed ?? [] where posting.start >= startMin && posting.start <= startMax { pending.push(posting) }
+        // Entries wait in the heap with their trace numbers unresolved: only the visited ones cost a table lookup.
+        var pending = BinaryHeap<Candidate> { $0.start > $1.start }
+        for posting in unflushed ?? [] where posting.start >= startMin && posting.start <= startMax {
+            pending.push(Candidate(start: posting.start, traceID: posting.traceID))
+        }
         var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
-        var decoded: [Posting] = []
+        var decoded: [RawPosting] = []
         while true {
             let nextList: UInt64? = lists.isValid ? Keys.readUInt64(lists.key, at: offset) : nil
             var legacyStart: UInt64? = nil
@@ -82,15 +85,20 @@ extension SpanStore {
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
                 decoded.removeAll(keepingCapacity: true)
-                try tables.decode(lists.value, maxStart: nextList, withDurations: false, into: &decoded)
-                for posting in decoded where posting.start >= startMin && posting.start <= startMax { pending.push(posting) }
+                let value = lists.value
+                let header = try PostingList.header(of: value)
+                try PostingList.decodeRaw(value, maxStart: nextList, withDurations: false, into: &decoded)
+                for entry in decoded where entry.start >= startMin && entry.start <= startMax {
+                    pending.push(Candidate(start: entry.start, table: header.table, paged: header.paged, number: entry.number))
+                }
                 lists.advance()
                 continue
             }
             guard haveEntry else { break }
             if let heapStart, heapStart >= (legacyStart ?? 0) {
-                let posting = pending.pop()
-                if !visit(posting.traceID, posting.start) { return false }
+                let candidate = pending.pop()
+                let id = try candidate.traceID ?? tables.resolve(table: candidate.table, paged: candidate.paged, number: candidate.number)
+                if let id, !visit(id, candidate.start) { return false }
             } else if let legacy, let legacyStart {
                 let id = Keys.readTraceID(legacy.key, at: legacyOffset + 8)
                 legacy.advance()
@@ -120,7 +128,7 @@ extension SpanStore {
             upper.append(maxClass + 1)
         }
         let offset = prefix.count + 1
-        var decoded: [Posting] = []
+        var decoded: [RawPosting] = []
         var failure: StorageError? = nil
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
@@ -144,19 +152,21 @@ extension SpanStore {
                     if maxStart < startMin || (maxStart > startMax && maxStart - startMax >= Keys.postingSlotNanos) { return true }
                     decoded.removeAll(keepingCapacity: true)
                     do throws(StorageError) {
-                        try tables.decode(value, maxStart: maxStart, withDurations: true, into: &decoded)
+                        let header = try PostingList.header(of: value)
+                        try PostingList.decodeRaw(value, maxStart: maxStart, withDurations: true, into: &decoded)
+                        for entry in decoded
+                        where entry.start >= startMin && entry.start <= startMax && entry.durationNanos >= minNanos
+                            && entry.durationNanos <= maxNanos
+                        {
+                            guard let id = try tables.resolve(table: header.table, paged: header.paged, number: entry.number) else { continue }
+                            if !visit(id, entry.start) {
+                                stopped = true
+                                return false
+                            }
+                        }
                     } catch {
                         failure = error
                         return false
-                    }
-                    for posting in decoded
-                    where posting.start >= startMin && posting.start <= startMax && posting.durationNanos >= minNanos
-                        && posting.durationNanos <= maxNanos
-                    {
-                        if !visit(posting.traceID, posting.start) {
-                            stopped = true
-                            return false
-                        }
                     }
                     return true
                 }
@@ -193,6 +203,7 @@ struct TraceTables {
     private var cache: [UInt64: [TraceID]] = [:]
     private var pages: [PageKey: [TraceID]] = [:]
     private var missing = Set<PageKey>()
+    private var last: (key: PageKey, ids: [TraceID])? = nil
 
     private struct PageKey: Hashable {
         var hash: UInt64
@@ -208,30 +219,26 @@ struct TraceTables {
         encodedTenant = encoded
     }
 
-    /// Decodes a posting list of either version, resolving its trace numbers. Entries whose table (or page) is gone
-    /// are skipped.
-    mutating func decode(
-        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into postings: inout [Posting]
-    ) throws(StorageError) {
-        let header = try PostingList.header(of: value)
-        if header.paged {
-            try PostingList.decode(value, maxStart: maxStart, withDurations: withDurations, into: &postings) { number throws(StorageError) in
-                let perPage = UInt64(PostingGroups.tracesPerPage)
-                guard number / perPage <= UInt64(UInt32.max) else { throw .corrupt("posting list trace number outside its table") }
-                guard let page = try self.page(header.table, UInt32(number / perPage)) else { return nil }
-                let index = Int(number % perPage)
-                guard index < page.count else { throw .corrupt("posting list trace number outside its table") }
-                return page[index]
-            }
-        } else {
-            guard let table = try table(header.table) else { return }
-            try PostingList.decode(value, maxStart: maxStart, withDurations: withDurations, table: table, into: &postings)
+    /// The trace a list entry numbers in `table` (paged for version 3 lists), or nil when the table (or page) is gone.
+    mutating func resolve(table hash: UInt64, paged: Bool, number: UInt64) throws(StorageError) -> TraceID? {
+        if paged {
+            let perPage = UInt64(PostingGroups.tracesPerPage)
+            guard number / perPage <= UInt64(UInt32.max) else { throw .corrupt("posting list trace number outside its table") }
+            guard let page = try page(hash, UInt32(number / perPage)) else { return nil }
+            let index = Int(number % perPage)
+            guard index < page.count else { throw .corrupt("posting list trace number outside its table") }
+            return page[index]
         }
+        guard let table = try table(hash) else { return nil }
+        guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
+        return table[Int(number)]
     }
 
     /// One page of a paged table, or nil when the bucket has none.
     private mutating func page(_ hash: UInt64, _ number: UInt32) throws(StorageError) -> [TraceID]? {
         let key = PageKey(hash: hash, page: number)
+        if let last, last.key == key { return last.ids }  // neighbouring entries mostly share a page
+        defer { if let ids = pages[key] { last = (key, ids) } }
         if let cached = pages[key] { return cached }
         if missing.contains(key) { return nil }
         guard let ids = try read(Keys.traceTablePage(tenant: encodedTenant[...], hash: hash, page: number)) else {
@@ -261,4 +268,14 @@ struct TraceTables {
         let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decode(bytes) } }
         return try decoded.get()
     }
+}
+
+/// An index entry waiting in a scan's merge heap: pending postings carry their trace id, list entries a trace number
+/// resolved only when the entry is visited.
+struct Candidate {
+    var start: UInt64
+    var traceID: TraceID? = nil
+    var table: UInt64 = 0
+    var paged = false
+    var number: UInt64 = 0
 }

@@ -7,10 +7,10 @@ import Testing
 struct PostingListCodecTests {
     private static let table = [TraceID(high: 1, low: 2), TraceID(high: 0, low: 5), TraceID(high: .max, low: .max)]
 
-    private func roundTrip(_ postings: [Posting], withDurations: Bool) throws -> [Posting] {
+    private func roundTrip(_ postings: [Posting], withDurations: Bool, paged: Bool = false) throws -> [Posting] {
         var value: [UInt8] = []
         let numbers = Dictionary(uniqueKeysWithValues: Self.table.enumerated().map { ($1, UInt32($0)) })
-        PostingList.encode(postings[...], withDurations: withDurations, table: 77, number: { numbers[$0]! }, into: &value)
+        PostingList.encode(postings[...], withDurations: withDurations, table: 77, paged: paged, number: { numbers[$0]! }, into: &value)
         var decoded: [Posting] = []
         try value.withUnsafeBytes {
             #expect(try PostingList.table(of: $0) == 77)
@@ -29,6 +29,10 @@ struct PostingListCodecTests {
         #expect(try roundTrip(postings, withDurations: true) == postings)
         #expect(try roundTrip(postings, withDurations: false) == postings.map { Posting(start: $0.start, traceID: $0.traceID) })
         #expect(try roundTrip([], withDurations: false).isEmpty)
+        // Version 3 codes each trace number as the difference to the previous one, up and down.
+        #expect(try roundTrip(postings, withDurations: true, paged: true) == postings)
+        let upAndDown = [2, 0, 1, 1, 0].enumerated().map { Posting(start: UInt64(100 - $0.offset), traceID: Self.table[$0.element]) }
+        #expect(try roundTrip(upAndDown, withDurations: false, paged: true) == upAndDown)
     }
 
     @Test func traceTablesRoundTripAndRefuseGarbage() throws {
@@ -64,8 +68,8 @@ struct PostingListCodecTests {
         }
         // Random bytes never trap, whatever they decode to.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for _ in 0..<2_000 {
-            var bytes: [UInt8] = [2]
+        for round in 0..<4_000 {
+            var bytes: [UInt8] = [round % 2 == 0 ? 2 : 3]  // both versions: absolute and delta-coded trace numbers
             for _ in 0..<Int(state % 60) {
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 bytes.append(UInt8(truncatingIfNeeded: state >> 33))

@@ -78,7 +78,8 @@ struct PostingGroups: Sendable {
             var bucket: BucketRef
         }
         struct Table {
-            var traces = Set<TraceID>()
+            /// Each trace's earliest posting start: tables number traces in time order.
+            var traces: [TraceID: UInt64] = [:]
             var numbers: [TraceID: UInt32] = [:]
             var hash: UInt64 = 0
         }
@@ -89,11 +90,18 @@ struct PostingGroups: Sendable {
         }
         for (key, group) in groups {
             guard let tableKey = tableKey(key) else { continue }
-            tables[tableKey, default: Table()].traces.formUnion(group.postings.lazy.map(\.traceID))
+            var table = tables.removeValue(forKey: tableKey) ?? Table()  // removed so it is mutated in place
+            for posting in group.postings {
+                if let known = table.traces[posting.traceID], known <= posting.start { continue }
+                table.traces[posting.traceID] = posting.start
+            }
+            tables[tableKey] = table
         }
         for (tableKey, var table) in tables {
-            // Sorted, so the same postings always give the same table and keys.
-            let ids = table.traces.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
+            // In time order (then by id), so the same postings always give the same table and keys, and a list's
+            // entries, sorted by time, have near numbers: small deltas, and few pages to read.
+            let ids = table.traces.sorted { a, b in a.value != b.value ? a.value < b.value : (a.key.high, a.key.low) < (b.key.high, b.key.low) }
+                .map(\.key)
             table.numbers.reserveCapacity(ids.count)
             for (number, id) in ids.enumerated() { table.numbers[id] = UInt32(number) }
             var whole: [UInt8] = []
@@ -110,7 +118,7 @@ struct PostingGroups: Sendable {
                         value: TraceTable.encode(Array(slice))))
                 page += 1
             }
-            table.traces = []
+            table.traces = [:]
             tables[tableKey] = table
         }
         for (key, group) in groups {

@@ -20,14 +20,23 @@ package struct Posting: Hashable, Sendable {
     }
 }
 
-/// The value of an index posting-list key: every (start, trace) of one index key written in one request and one
-/// time slot, newest first. Traces are numbers into the request's trace table (`TraceTable`), so a posting costs a few
-/// bytes instead of a 16-byte trace id.
+/// A posting-list entry before its trace number is looked up in the list's trace table.
+package struct RawPosting: Sendable {
+    package var start: UInt64
+    package var number: UInt64
+    package var durationNanos: UInt64
+}
+
+/// The value of an index posting-list key: every (start, trace) of one index key written in one request (v2) or one
+/// index flush (v3) and one time slot, newest first. Traces are numbers into a trace table (`TraceTable`), so a
+/// posting costs a few bytes instead of a 16-byte trace id.
 ///
 /// ```
 /// value := [version:u8 = 2 | 3] [table: u64 BE, the TraceTable key's hash] [count:varint] count × entry
 /// entry := [previous start − start: varint]  (the first entry's "previous" is the key's maxStart, so it is 0)
-///          [trace number in the table: varint]
+///          [trace number in the table: varint]   (v2; v3: zigzag varint of the difference to the previous
+///                                                  entry's number, the first from 0 — tables number traces in
+///                                                  time order, so neighbours have near numbers)
 ///          [duration: varint]                 (duration lists only)
 /// ```
 /// Version 2 lists (one request's) number traces in one table value (`tenant 0x11 hash`); version 3 lists (a flush
@@ -53,10 +62,18 @@ package enum PostingList {
         Keys.appendUInt64(table, to: &out)
         StoredSpanCodec.putVarint(UInt64(postings.count), &out)
         var previous = postings.first?.start ?? 0
+        var previousNumber: Int64 = 0
         for posting in postings {
             StoredSpanCodec.putVarint(previous - posting.start, &out)
             previous = posting.start
-            StoredSpanCodec.putVarint(UInt64(number(posting.traceID)), &out)
+            let traceNumber = Int64(number(posting.traceID))
+            if paged {
+                let delta = traceNumber - previousNumber
+                StoredSpanCodec.putVarint(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), &out)
+                previousNumber = traceNumber
+            } else {
+                StoredSpanCodec.putVarint(UInt64(traceNumber), &out)
+            }
             if withDurations { StoredSpanCodec.putVarint(posting.durationNanos, &out) }
         }
     }
@@ -90,21 +107,42 @@ package enum PostingList {
         _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into postings: inout [Posting],
         trace: (UInt64) throws(StorageError) -> TraceID?
     ) throws(StorageError) {
+        var raw: [RawPosting] = []
+        try decodeRaw(value, maxStart: maxStart, withDurations: withDurations, into: &raw)
+        postings.reserveCapacity(postings.count + raw.count)
+        for entry in raw {
+            if let id = try trace(entry.number) { postings.append(Posting(start: entry.start, traceID: id, durationNanos: entry.durationNanos)) }
+        }
+    }
+
+    /// Decodes a list's entries with their trace numbers unresolved, so a scan resolves only the entries it visits.
+    package static func decodeRaw(
+        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into entries: inout [RawPosting]
+    ) throws(StorageError) {
         var reader = ValueReader(value)
         let found = try reader.byte()
         guard found == version || found == pagedVersion else { throw .corrupt("posting list version") }
         _ = try reader.bigEndian64()
         let count = try reader.varint()
         guard count <= UInt64(reader.remaining / minEntryBytes) else { throw .corrupt("posting list count exceeds value") }
-        postings.reserveCapacity(postings.count + Int(count))
+        entries.reserveCapacity(entries.count + Int(count))
         var start = maxStart
+        var previousNumber: Int64 = 0
         for _ in 0..<count {
             let delta = try reader.varint()
             guard delta <= start else { throw .corrupt("posting list start underflows") }
             start -= delta
-            let number = try reader.varint()
+            var number = try reader.varint()
+            if found == pagedVersion {
+                let zigzag = number
+                let difference = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+                let (next, overflow) = previousNumber.addingReportingOverflow(difference)
+                guard !overflow, next >= 0, next <= Int64(UInt32.max) else { throw .corrupt("posting list trace number out of range") }
+                previousNumber = next
+                number = UInt64(next)
+            }
             let duration = withDurations ? try reader.varint() : 0
-            if let id = try trace(number) { postings.append(Posting(start: start, traceID: id, durationNanos: duration)) }
+            entries.append(RawPosting(start: start, number: number, durationNanos: duration))
         }
         guard reader.remaining == 0 else { throw .corrupt("posting list trailing bytes") }
     }
