@@ -32,10 +32,14 @@ SERVER=$!
 for _ in $(seq 1 50); do curl -sf localhost:24269/ >/dev/null && break; sleep 0.2; done
 
 echo "== spoor loadgen: ${PROTOCOL}, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request"
+TICKS_BEFORE=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
 "$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH"
 if [ "$PROTOCOL" = udp-compact ]; then sleep 2; fi  # let the server drain its UDP queue before reading counters
 RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
 echo "server peak RSS: $((RSS / 1024)) MiB"
+TICKS=$(( $(awk '{print $14 + $15}' /proc/$SERVER/stat) - TICKS_BEFORE ))
+STORED=$(curl -s localhost:24269/metrics | awk '/^spoor_storage_spans_stored_total/{s += $2} END {print s + 0}')
+[ "$STORED" -gt 0 ] && echo "server CPU: $((TICKS / 100)).$((TICKS % 100)) s (user + system) for $STORED stored spans = $((TICKS * 10000 / STORED)) µs per span"
 curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
 

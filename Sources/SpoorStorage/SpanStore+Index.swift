@@ -63,11 +63,18 @@ extension SpanStore {
         }
         let offset = prefix.count
         let legacyOffset = legacyPrefix?.count ?? 0
-        // Entries wait in the heap with their trace numbers unresolved: only the visited ones cost a table lookup.
-        var pending = BinaryHeap<Candidate> { $0.start > $1.start }
-        for posting in unflushed ?? [] where posting.start >= startMin && posting.start <= startMax {
-            pending.push(Candidate(start: posting.start, traceID: posting.traceID))
+        // Each list (and the pending postings) is a run already sorted newest first; a heap of run heads merges them.
+        // Entries keep their trace numbers unresolved until visited: only the visited ones cost a table lookup.
+        var runs: [[Candidate]] = []
+        var heads = BinaryHeap<(start: UInt64, run: Int, index: Int)> { $0.start > $1.start }
+        func addRun(_ run: [Candidate]) {
+            guard let first = run.first else { return }
+            runs.append(run)
+            heads.push((first.start, runs.count - 1, 0))
         }
+        addRun(
+            (unflushed ?? []).filter { $0.start >= startMin && $0.start <= startMax }.sorted { $0.start > $1.start }
+                .map { Candidate(start: $0.start, traceID: $0.traceID) })
         var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
         var decoded: [RawPosting] = []
         while true {
@@ -80,7 +87,7 @@ extension SpanStore {
                     continue
                 }
             }
-            let heapStart = pending.top?.start
+            let heapStart = heads.top?.start
             let best = max(heapStart ?? 0, legacyStart ?? 0)
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
@@ -88,15 +95,22 @@ extension SpanStore {
                 let value = lists.value
                 let header = try PostingList.header(of: value)
                 try PostingList.decodeRaw(value, maxStart: nextList, withDurations: false, into: &decoded)
-                for entry in decoded where entry.start >= startMin && entry.start <= startMax {
-                    pending.push(Candidate(start: entry.start, table: header.table, paged: header.paged, number: entry.number))
-                }
+                addRun(
+                    decoded.filter { $0.start >= startMin && $0.start <= startMax }.map {
+                        Candidate(start: $0.start, table: header.table, paged: header.paged, number: $0.number)
+                    })
                 lists.advance()
                 continue
             }
             guard haveEntry else { break }
             if let heapStart, heapStart >= (legacyStart ?? 0) {
-                let candidate = pending.pop()
+                let head = heads.pop()
+                let candidate = runs[head.run][head.index]
+                if head.index + 1 < runs[head.run].count {
+                    heads.push((runs[head.run][head.index + 1].start, head.run, head.index + 1))
+                } else {
+                    runs[head.run] = []  // consumed: free it
+                }
                 let id = try candidate.traceID ?? tables.resolve(table: candidate.table, paged: candidate.paged, number: candidate.number)
                 if let id, !visit(id, candidate.start) { return false }
             } else if let legacy, let legacyStart {

@@ -66,8 +66,8 @@ struct PostingGroups: Sendable {
 
     // MARK: - Posting lists
 
-    /// Traces per trace-table page: a reader decodes one page (4 KiB of ids) to resolve a posting.
-    static let tracesPerPage = 256
+    /// Traces per trace-table page: a reader decodes one page (16 KiB of ids, one RocksDB block) to resolve a posting.
+    static let tracesPerPage = 1024
 
     /// Appends the posting lists of every group and, per tenant and bucket, the pages of the trace table they number
     /// their traces in. Lists are cut by time slot (every start within `postingSlotNanos` below the list's
