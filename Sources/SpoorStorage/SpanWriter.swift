@@ -168,6 +168,8 @@ package final class SpanWriter: Service, Sendable {
 
     /// Returns free heap memory to the kernel (glibc only).
     ///
+    /// The `spoor` binary links jemalloc, whose background thread does this itself (`Sources/CMallocConfig`); this
+    /// matters where glibc's malloc serves the process (the test runner, builds without jemalloc).
     /// Queued writes are allocated on ingest threads and freed by the writer; glibc keeps that memory in its arenas,
     /// so without this the process stays at its peak queue size.
     private static func releaseFreedMemory() {
