@@ -3,9 +3,9 @@ import SpoorModel
 /// Index postings grouped by bucket and index key prefix (the key without its list suffix).
 ///
 /// One `prepare` call fills a set of groups and encodes them as a journal value; the writer stores that value with the
-/// spans and adds it to the store's pending index, and a flush turns the pending groups into posting lists. Gathering postings over many requests
-/// before writing them is what keeps the index at a fraction of an entry per span: a tag value seen in a thousand
-/// requests becomes one list, not a thousand.
+/// spans and adds it to the store's pending index, and a flush turns the pending groups into posting lists. Gathering
+/// postings over many requests before writing them is what keeps the index at a fraction of an entry per span: a tag
+/// value seen in a thousand requests becomes one list, not a thousand.
 struct PostingGroups: Sendable {
     struct Key: Hashable, Sendable {
         var bucket: BucketRef
@@ -52,16 +52,6 @@ struct PostingGroups: Sendable {
     /// The postings of one group (a copy, for a scan), or nil.
     func postings(bucket: UInt64, width: UInt64, prefix: [UInt8]) -> [Posting]? {
         groups[Key(bucket: BucketRef(start: bucket, width: width), prefix: prefix)]?.postings
-    }
-
-    /// Drops the groups of buckets that ended at or before `cutoff` (nanoseconds).
-    mutating func removeBuckets(endingBy cutoff: UInt64) {
-        let gone = groups.keys.filter { ($0.bucket.start &+ $0.bucket.width) &* 1_000_000_000 <= cutoff }
-        for key in gone {
-            guard let group = groups.removeValue(forKey: key) else { continue }
-            postingCount -= group.postings.count
-            memoryBytes -= group.postings.count * MemoryLayout<Posting>.stride + key.prefix.count + Self.groupOverheadBytes
-        }
     }
 
     // MARK: - Posting lists
