@@ -76,6 +76,7 @@ struct BenchQueryCommand: AsyncParsableCommand {
             }
             if let first = decoded.first, sampled.count < 5_000 { sampled.append(first.traceID.hex32) }
             _ = try store.write([store.prepare(tenant: "", spans: decoded)], now: now)
+            store.flushIndexIfDue(now: now)
             written += decoded.count
             if written % 1_000_000 < batch {
                 print("  \(written) spans, \(Int(Double(written) / Self.seconds(ContinuousClock.now - started))) spans/s")

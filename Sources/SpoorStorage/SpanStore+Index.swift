@@ -218,6 +218,8 @@ struct TraceTables {
     private var pages: [PageKey: [TraceID]] = [:]
     private var missing = Set<PageKey>()
     private var last: (key: PageKey, ids: [TraceID])? = nil
+    /// Pages kept per scan (16 KiB each); a scan touching more starts over, re-reading pages from the block cache.
+    static let maxCachedPages = 1024
 
     private struct PageKey: Hashable {
         var hash: UInt64
@@ -259,6 +261,7 @@ struct TraceTables {
             missing.insert(key)
             return nil
         }
+        if pages.count >= Self.maxCachedPages { pages.removeAll(keepingCapacity: true) }  // bounded: 16 MiB of ids
         pages[key] = ids
         return ids
     }

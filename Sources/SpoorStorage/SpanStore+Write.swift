@@ -177,7 +177,7 @@ extension SpanStore {
             throw .rocks(error)
         }
         if !indexed.isEmpty {
-            let due = pending.withLock { pending -> Bool in
+            pending.withLock { pending in
                 for write in indexed {
                     do {
                         try write.journal.withUnsafeBytes { try pending.groups.absorbJournal($0) }
@@ -190,17 +190,6 @@ extension SpanStore {
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)
                 if pending.lastFlushNanos == 0 { pending.lastFlushNanos = now }  // the first write starts the clock
-                return pending.groups.postingCount >= configuration.indexFlushPostings
-                    || now &- pending.lastFlushNanos >= configuration.indexFlushNanos
-            }
-            if due {
-                // The spans are already durable and journaled: a failed flush is retried by the next one, not
-                // reported as a failed write (the client would resend spans that are stored).
-                do {
-                    try flushIndex(now: now)
-                } catch {
-                    logger.error("Index flush failed; the journal keeps the postings", metadata: ["error": "\(error)"])
-                }
             }
         }
         if !newCatalog.isEmpty {
@@ -213,13 +202,15 @@ extension SpanStore {
         return result
     }
 
-    /// Adds one entry to a batch unless its bucket is past `cutoff`; creates the bucket when needed.
+    /// Adds one entry to a batch unless its bucket is past `cutoff` or past what retention already dropped; creates
+    /// the bucket when needed.
     /// - Returns: false when the entry was skipped as expired.
     private func add(
         _ entry: PreparedWrite.Entry, to batch: WriteBatch, families: inout [UInt64: ColumnFamily], cutoff: UInt64
     ) throws(StorageError) -> Bool {
         let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
         if bucketEnd <= cutoff { return false }
+        if families[entry.bucket.start] == nil, bucketEnd <= state.withLock({ $0.retentionCutoffNanos }) { return false }
         let family: ColumnFamily
         if let known = families[entry.bucket.start] {
             family = known
@@ -237,6 +228,25 @@ extension SpanStore {
             batch.put(family, key: entry.key, value: entry.value)
         }
         return true
+    }
+
+    /// Flushes the pending index when enough postings (or memory) are pending or the last flush is old enough.
+    /// The writer calls it after acknowledging a batch, so no request waits for a flush. A failed flush is logged
+    /// and retried after `indexFlushRetryNanos`: the postings stay journaled.
+    package func flushIndexIfDue(now: UInt64) {
+        let due = pending.withLock { pending -> Bool in
+            guard !pending.journal.isEmpty, now &- pending.lastFailureNanos >= configuration.indexFlushRetryNanos else { return false }
+            return pending.groups.postingCount >= configuration.indexFlushPostings
+                || pending.groups.memoryBytes >= configuration.indexFlushBytes
+                || now &- pending.lastFlushNanos >= configuration.indexFlushNanos
+        }
+        guard due else { return }
+        do {
+            try flushIndex(now: now)
+        } catch {
+            pending.withLock { $0.lastFailureNanos = now }
+            logger.error("Index flush failed; the journal keeps the postings", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Writes the pending index postings as posting lists and deletes their journal entries, in one atomic batch.

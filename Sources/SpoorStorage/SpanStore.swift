@@ -14,8 +14,12 @@ package struct StoreConfiguration: Sendable {
     package var dependencyTrackerGeneration = 500_000
     /// Pending index postings that trigger a flush to posting lists (~32 bytes of memory each).
     package var indexFlushPostings = 1_000_000
-    /// Age of the last index flush that triggers the next one on a write.
+    /// Pending index memory that triggers a flush (groups of unique tag values cost more than their postings).
+    package var indexFlushBytes = 64 << 20
+    /// Age of the last index flush that triggers the next one after a write.
     package var indexFlushNanos: UInt64 = 30_000_000_000
+    /// Wait after a failed index flush before the next attempt.
+    package var indexFlushRetryNanos: UInt64 = 5_000_000_000
 
     /// Defaults (72h retention, Jaeger's).
     package init() {}
@@ -119,7 +123,11 @@ package final class SpanStore: Sendable {
             try database.scan(family, lower: Keys.indexJournal(sequence: 0), upper: Keys.indexJournal(sequence: .max) + [0]) { key, value in
                 guard let sequence = Keys.parseIndexJournal(key) else { return true }
                 pending.journal.append(sequence)  // deleted by the next flush, even when unreadable
-                pending.nextSequence = max(pending.nextSequence, sequence &+ 1)
+                guard sequence < PendingIndex.maxSequence else {  // corrupt: never continue numbering from it
+                    corrupt += 1
+                    return true
+                }
+                pending.nextSequence = max(pending.nextSequence, sequence + 1)
                 do {
                     try pending.groups.absorbJournal(value)
                 } catch {
@@ -181,9 +189,13 @@ package final class SpanStore: Sendable {
         let expired = state.withLock { state -> [Bucket] in
             let expired = state.buckets.filter { $0.endNanos <= cutoff }
             state.buckets.removeAll { $0.endNanos <= cutoff }
+            // Writes and index flushes judge expiry by their own clock; this keeps them from recreating a bucket
+            // dropped here.
+            state.retentionCutoffNanos = max(state.retentionCutoffNanos, cutoff)
             return expired
         }
         guard !expired.isEmpty else { return 0 }
+        pending.withLock { $0.groups.removeBuckets(endingBy: cutoff) }
         let expiredStarts = Set(expired.map(\.startSeconds))
         let removed = state.withLock { $0.catalog.removeBuckets(expiredStarts) }
         do {
@@ -356,10 +368,17 @@ struct PendingIndex {
     var lastFlushNanos: UInt64 = 0
     /// The `now` of the latest write.
     var lastWriteNanos: UInt64 = 0
+    /// When the last flush failed (0: none).
+    var lastFailureNanos: UInt64 = 0
+
+    /// Journal sequences at or above this are corrupt (a store would need 2^62 writes to reach it).
+    static let maxSequence: UInt64 = 1 << 62
 }
 
 struct StoreState {
     var buckets: [Bucket] = []
+    /// The latest retention cutoff applied (nanoseconds): buckets ending by it are gone and never recreated.
+    var retentionCutoffNanos: UInt64 = 0
     var catalog = Catalog()
 }
 

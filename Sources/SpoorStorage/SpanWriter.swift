@@ -154,6 +154,8 @@ package final class SpanWriter: Service, Sendable {
                 state.release(work)
                 return state.spans
             }))
+            // After the acknowledgements: no request waits for an index flush.
+            _ = try? await pool.runIfActive { [store, now] in store.flushIndexIfDue(now: now()) }
         }
     }
 

@@ -347,19 +347,59 @@ struct PostingIndexTests {
         #expect(try scan(store, .service("s")) == [1])
     }
 
-    @Test func aWriteFlushesOnceEnoughPostingsArePending() throws {
+    @Test func aFlushIsDueOnceEnoughPostingsArePending() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         var configuration = StoreConfiguration()
         configuration.indexFlushPostings = 30  // each span gives 3 postings (service, operation, duration)
         let store = try SpanStore(path: dir.path + "/db", configuration: configuration, logger: TestStores.logger)
-        for n: UInt64 in 1...9 { try write(store, [SpanBuilder.span(trace: n, span: 1, service: "s", startMicros: Self.t0 + n)]) }
+        let now = Self.t0 * 1000 + SpanStoreTests.hour
+        for n: UInt64 in 1...9 {
+            try write(store, [SpanBuilder.span(trace: n, span: 1, service: "s", startMicros: Self.t0 + n)])
+            store.flushIndexIfDue(now: now)
+        }
         #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 0)
         try write(store, [SpanBuilder.span(trace: 10, span: 1, service: "s", startMicros: Self.t0 + 10)])
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 0)  // writes never flush themselves
+        store.flushIndexIfDue(now: now)
         #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 1)
         #expect(try journalEntries(store) == 0)
         try write(store, [SpanBuilder.span(trace: 11, span: 1, service: "s", startMicros: Self.t0 + 11)])
         #expect(try scan(store, .service("s")) == Array((1...11).reversed()))
+    }
+
+    @Test func aFlushIsDueOnceThePendingMemoryBudgetIsUsed() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        var configuration = StoreConfiguration()
+        configuration.indexFlushBytes = 4_000  // unique tag values: each a group of one posting
+        let store = try SpanStore(path: dir.path + "/db", configuration: configuration, logger: TestStores.logger)
+        try write(
+            store,
+            (1...20).map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0, tags: [.string("request.id", "r\($0)")]) })
+        #expect(store.pendingIndexBytes >= 4_000)
+        store.flushIndexIfDue(now: Self.t0 * 1000 + SpanStoreTests.hour)
+        #expect(store.pendingIndexBytes == 0)
+        #expect(try scan(store, .tag(service: "s", key: "request.id", value: "r7")) == [7])
+    }
+
+    /// A journal key with an absurd sequence (corruption) is deleted by the next flush and never numbers new entries.
+    @Test func aCorruptJournalSequenceDoesNotTrap() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            let batch = try WriteBatch()
+            batch.put(store.catalogFamily, key: Keys.indexJournal(sequence: .max), value: [PostingGroups.journalVersion, 0])
+            try store.database.write(batch, sync: false)
+            store.database.close()
+        }
+        let store = try TestStores.open(dir)
+        try write(store, [SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0)])
+        #expect(try journalEntries(store) == 2)
+        try flush(store)
+        #expect(try journalEntries(store) == 0)
+        #expect(try scan(store, .service("s")) == [1])
     }
 
     @Test func pendingPostingsOfExpiredBucketsAreNotFlushed() throws {
@@ -369,8 +409,11 @@ struct PostingIndexTests {
         try write(store, [SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0)])
         let later = Self.t0 * 1000 + 30 * SpanStoreTests.hour
         #expect(try store.applyRetention(now: later) == 1)
-        try store.flushIndex(now: later)
-        #expect(store.allBuckets.isEmpty)  // the flush did not bring the dropped bucket back
+        #expect(store.pendingIndexBytes == 0)  // retention drops the bucket's pending postings too
+        // A write whose clock lags retention's (its `now` is older) must not recreate the dropped bucket.
+        try write(store, [SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: Self.t0 + 1)])
+        try store.flushIndex(now: Self.t0 * 1000 + SpanStoreTests.hour)
+        #expect(store.allBuckets.isEmpty)
         #expect(try journalEntries(store) == 0)
     }
 }

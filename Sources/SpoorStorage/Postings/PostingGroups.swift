@@ -54,6 +54,16 @@ struct PostingGroups: Sendable {
         groups[Key(bucket: BucketRef(start: bucket, width: width), prefix: prefix)]?.postings
     }
 
+    /// Drops the groups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
+    mutating func removeBuckets(endingBy cutoff: UInt64) {
+        let gone = groups.keys.filter { ($0.bucket.start &+ $0.bucket.width) &* 1_000_000_000 <= cutoff }
+        for key in gone {
+            guard let group = groups.removeValue(forKey: key) else { continue }
+            postingCount -= group.postings.count
+            memoryBytes -= group.postings.count * MemoryLayout<Posting>.stride + key.prefix.count + Self.groupOverheadBytes
+        }
+    }
+
     // MARK: - Posting lists
 
     /// Traces per trace-table page: a reader decodes one page (16 KiB of ids, one RocksDB block) to resolve a posting.
