@@ -191,41 +191,59 @@ struct PostingGroups: Sendable {
         return result
     }
 
-    /// Adds the groups of a journal value, one lookup per group. Nothing is added when the value is corrupt.
+    /// Adds the groups of a journal value, one lookup per group. Nothing is added when the value is corrupt: a first
+    /// pass only checks the value, the second adds it, reusing buffers so a known group costs no allocation.
     mutating func absorbJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) {
+        var buffer: [Posting] = []
+        try Self.walkJournal(value, postings: &buffer) { _, _, _, _ in }
+        var probe = scratch
+        try Self.walkJournal(value, postings: &buffer) { bucket, withDurations, prefix, postings in
+            probe.removeAll(keepingCapacity: true)
+            probe.append(contentsOf: prefix)
+            let key = Key(bucket: bucket, prefix: probe)
+            if groups[key]?.postings.append(contentsOf: postings) == nil {
+                // A fresh array of exactly this size: `Array(postings)` could share the reused buffer's storage (and
+                // its capacity) when the slice spans all of it.
+                var own: [Posting] = []
+                own.reserveCapacity(postings.count)
+                own.append(contentsOf: postings)
+                groups[Key(bucket: bucket, prefix: Array(prefix))] = Group(postings: own, withDurations: withDurations)
+                memoryBytes += prefix.count + Self.groupOverheadBytes
+            }
+            memoryBytes += postings.count * MemoryLayout<Posting>.stride
+            postingCount += postings.count
+        }
+        scratch = probe
+    }
+
+    /// Decodes a journal value group by group; `group` gets each group's bucket, kind, prefix and postings (in the
+    /// reused `postings` buffer). Throws on the first malformed byte, before visiting that group.
+    private static func walkJournal(
+        _ value: UnsafeRawBufferPointer, postings buffer: inout [Posting],
+        group visit: (BucketRef, Bool, UnsafeRawBufferPointer, ArraySlice<Posting>) -> Void
+    ) throws(StorageError) {
         var reader = ValueReader(value)
         guard try reader.byte() == Self.journalVersion else { throw .corrupt("index journal version") }
         let count = try reader.count()
-        var decoded: [(Key, Group)] = []
-        decoded.reserveCapacity(count)
         for _ in 0..<count {
             let start = try reader.varint()
             let width = try reader.varint()
             let flag = try reader.byte()
             guard flag <= 1, width > 0 else { throw .corrupt("index journal group") }
-            let prefix = Array(try reader.rawBytes())
+            let prefix = try reader.rawBytes()
             guard !prefix.isEmpty, prefix.count <= 4096 else { throw .corrupt("index journal prefix") }
             let postings = try reader.varint()
             guard postings > 0, postings <= UInt64(reader.remaining / 25) else { throw .corrupt("index journal count exceeds value") }
-            var group = Group(postings: [], withDurations: flag == 1)
-            group.postings.reserveCapacity(Int(postings))
+            buffer.removeAll(keepingCapacity: true)
             for _ in 0..<postings {
                 let startNanos = try reader.bigEndian64()
                 let high = try reader.bigEndian64()
                 let low = try reader.bigEndian64()
                 let duration = try reader.varint()
-                group.postings.append(Posting(start: startNanos, traceID: TraceID(high: high, low: low), durationNanos: duration))
+                buffer.append(Posting(start: startNanos, traceID: TraceID(high: high, low: low), durationNanos: duration))
             }
-            decoded.append((Key(bucket: BucketRef(start: start, width: width), prefix: prefix), group))
+            visit(BucketRef(start: start, width: width), flag == 1, prefix, buffer[...])
         }
         guard reader.remaining == 0 else { throw .corrupt("index journal trailing bytes") }
-        for (key, group) in decoded {
-            if groups[key]?.postings.append(contentsOf: group.postings) == nil {
-                groups[key] = group
-                memoryBytes += key.prefix.count + Self.groupOverheadBytes
-            }
-            memoryBytes += group.postings.count * MemoryLayout<Posting>.stride
-            postingCount += group.postings.count
-        }
     }
 }
