@@ -452,4 +452,20 @@ struct IndexJournalCodecTests {
             _ = try? bytes.withUnsafeBytes { try PostingGroups.fromJournal($0) }
         }
     }
+
+    /// New groups get arrays of their own size, not the decoder's reused buffer (which grows to the largest group):
+    /// sharing it made every one-posting group hold the largest group's capacity.
+    @Test func absorbedGroupsDoNotKeepTheDecodeBuffer() throws {
+        var source = PostingGroups()
+        let bucket = BucketRef(start: 100, width: 20)
+        for n: UInt64 in 1...2_000 { source.add(Posting(start: n, traceID: TraceID(high: 0, low: n)), bucket: bucket) { $0 += [0, 0x24, 0, 1, 65] } }
+        for n: UInt64 in 1...50 { source.add(Posting(start: n, traceID: TraceID(high: 1, low: n)), bucket: bucket) { $0 += [0, 0x26, UInt8(n)] } }
+        var pending = PostingGroups()
+        try source.journalValue().withUnsafeBytes { try pending.absorbJournal($0) }
+        for (key, group) in pending.groups where key.prefix.count == 3 {
+            #expect(group.postings.count == 1)
+            #expect(group.postings.capacity < 16)
+        }
+        #expect(pending.postingCount == 2_050)
+    }
 }
