@@ -38,7 +38,7 @@ package enum StoredSpanCodec {
         putVarint(UInt64(span.logs.count), &out)
         for log in span.logs {
             let delta = Int64(bitPattern: log.timestampUnixNanos &- span.startTimeUnixNanos)
-            putVarint(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), &out)
+            putZigzag(delta, &out)
             putAttributes(log.fields, &out)
         }
         putString(span.process.serviceName, &out)
@@ -71,8 +71,7 @@ package enum StoredSpanCodec {
         var logs: [SpanLog] = []
         logs.reserveCapacity(logCount)
         for _ in 0..<logCount {
-            let zigzag = try r.varint()
-            let delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+            let delta = try r.zigzag()
             let fields = try r.attributes()
             logs.append(SpanLog(timestampUnixNanos: startTimeUnixNanos &+ UInt64(bitPattern: delta), fields: fields))
         }
@@ -109,6 +108,11 @@ package enum StoredSpanCodec {
         out.append(UInt8(v))
     }
 
+    /// A signed integer as a zigzag varint (small magnitudes, either sign, take few bytes).
+    static func putZigzag(_ value: Int64, _ out: inout [UInt8]) {
+        putVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), &out)
+    }
+
     @inline(__always)
     static func putFixed64(_ value: UInt64, _ out: inout [UInt8]) {
         for shift in stride(from: 0, through: 56, by: 8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
@@ -136,7 +140,7 @@ package enum StoredSpanCodec {
                 out.append(b ? 1 : 0)
             case .int64(let i):
                 out.append(2)
-                putVarint(UInt64(bitPattern: (i << 1) ^ (i >> 63)), &out)
+                putZigzag(i, &out)
             case .float64(let d):
                 out.append(3)
                 putFixed64(d.bitPattern, &out)
@@ -205,6 +209,12 @@ struct ValueReader {
         }
     }
 
+    /// A zigzag varint (`StoredSpanCodec.putZigzag`).
+    mutating func zigzag() throws(StorageError) -> Int64 {
+        let z = try varint()
+        return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+    }
+
     /// A count that must fit in the remaining bytes (each element takes at least one byte).
     mutating func count() throws(StorageError) -> Int {
         let v = try varint()
@@ -248,9 +258,7 @@ struct ValueReader {
             switch try byte() {
             case 0: value = .string(try string())
             case 1: value = .bool(try byte() != 0)
-            case 2:
-                let z = try varint()
-                value = .int64(Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+            case 2: value = .int64(try zigzag())
             case 3: value = .float64(Double(bitPattern: try fixed64()))
             case 4: value = .binary(Array(try rawBytes()))
             default: throw .corrupt("attribute type")

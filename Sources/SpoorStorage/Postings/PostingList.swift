@@ -68,8 +68,7 @@ package enum PostingList {
             previous = posting.start
             let traceNumber = Int64(number(posting.traceID))
             if paged {
-                let delta = traceNumber - previousNumber
-                StoredSpanCodec.putVarint(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), &out)
+                StoredSpanCodec.putZigzag(traceNumber - previousNumber, &out)
                 previousNumber = traceNumber
             } else {
                 StoredSpanCodec.putVarint(UInt64(traceNumber), &out)
@@ -132,14 +131,14 @@ package enum PostingList {
             let delta = try reader.varint()
             guard delta <= start else { throw .corrupt("posting list start underflows") }
             start -= delta
-            var number = try reader.varint()
+            let number: UInt64
             if found == pagedVersion {
-                let zigzag = number
-                let difference = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
-                let (next, overflow) = previousNumber.addingReportingOverflow(difference)
+                let (next, overflow) = previousNumber.addingReportingOverflow(try reader.zigzag())
                 guard !overflow, next >= 0, next <= Int64(UInt32.max) else { throw .corrupt("posting list trace number out of range") }
                 previousNumber = next
                 number = UInt64(next)
+            } else {
+                number = try reader.varint()
             }
             let duration = withDurations ? try reader.varint() : 0
             entries.append(RawPosting(start: start, number: number, durationNanos: duration))
