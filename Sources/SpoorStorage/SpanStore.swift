@@ -120,7 +120,8 @@ package final class SpanStore: Sendable {
         var pending = PendingIndex()
         var corrupt = 0
         do {
-            try database.scan(family, lower: Keys.indexJournal(sequence: 0), upper: Keys.indexJournal(sequence: .max) + [0]) { key, value in
+            let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
+            try database.scan(family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
                 guard let sequence = Keys.parseIndexJournal(key) else { return true }
                 pending.journal.append(sequence)  // deleted by the next flush, even when unreadable
                 guard sequence < PendingIndex.maxSequence else {  // corrupt: never continue numbering from it

@@ -172,20 +172,29 @@ package enum Keys {
         key.append(contentsOf: tenant)
         key.append(traceTableTag)
         appendUInt64(hash, to: &key)
-        key.append(contentsOf: [UInt8(page >> 24), UInt8(page >> 16 & 0xFF), UInt8(page >> 8 & 0xFF), UInt8(page & 0xFF)])
+        appendUInt32(page, to: &key)
         return key
     }
 
-    /// `0x00 0x04 seq` (catalog family): one batch's index postings, until a flush writes them as posting lists.
-    package static func indexJournal(sequence: UInt64) -> [UInt8] {
-        var key: [UInt8] = [0, indexJournalTag]
-        appendUInt64(sequence, to: &key)
-        return key
-    }
+    /// `0x00 0x04 seq` (catalog family): one request's index postings, until a flush writes them as posting lists.
+    package static func indexJournal(sequence: UInt64) -> [UInt8] { storeKey(indexJournalTag, sequence) }
 
     /// The sequence number of an index journal key, or nil for any other key.
-    package static func parseIndexJournal(_ key: UnsafeRawBufferPointer) -> UInt64? {
-        guard key.count == 10, key[0] == 0, key[1] == indexJournalTag else { return nil }
+    package static func parseIndexJournal(_ key: UnsafeRawBufferPointer) -> UInt64? { parseStoreKey(key, indexJournalTag) }
+
+    /// `0x00 tag` — the prefix of every index journal key (tag `indexJournalTag`) or bucket marker.
+    package static func storeKeyPrefix(_ tag: UInt8) -> [UInt8] { [0, tag] }
+
+    /// `0x00 tag [value:u64 BE]`: a key of the store itself, not of a tenant, in the catalog family. Tenant keys there
+    /// carry `catalogTag`, so the empty tenant's keys (`0x00 0x02 …`) never meet these tags.
+    private static func storeKey(_ tag: UInt8, _ value: UInt64) -> [UInt8] {
+        var key = storeKeyPrefix(tag)
+        appendUInt64(value, to: &key)
+        return key
+    }
+
+    private static func parseStoreKey(_ key: UnsafeRawBufferPointer, _ tag: UInt8) -> UInt64? {
+        guard key.count == 10, key[0] == 0, key[1] == tag else { return nil }
         return readUInt64(key, at: 2)
     }
 
@@ -351,17 +360,10 @@ package enum Keys {
     }
 
     /// `0x00 0x03 bucketStart` (catalog family): the bucket holds posting-list indexes only.
-    package static func postingsBucketMarker(bucketStart: UInt64) -> [UInt8] {
-        var key: [UInt8] = [0, postingsMarkerTag]
-        appendUInt64(bucketStart, to: &key)
-        return key
-    }
+    package static func postingsBucketMarker(bucketStart: UInt64) -> [UInt8] { storeKey(postingsMarkerTag, bucketStart) }
 
     /// The bucket start of a posting-list marker key, or nil for any other key.
-    package static func parsePostingsBucketMarker(_ key: UnsafeRawBufferPointer) -> UInt64? {
-        guard key.count == 10, key[0] == 0, key[1] == postingsMarkerTag else { return nil }
-        return readUInt64(key, at: 2)
-    }
+    package static func parsePostingsBucketMarker(_ key: UnsafeRawBufferPointer) -> UInt64? { parseStoreKey(key, postingsMarkerTag) }
 
     /// Decodes a catalog key.
     package static func parseCatalog(_ key: UnsafeRawBufferPointer) -> (tenant: String, service: String, operation: String, kind: SpanKind, bucketStart: UInt64)? {
