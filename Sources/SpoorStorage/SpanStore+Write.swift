@@ -208,7 +208,7 @@ extension SpanStore {
     private func add(
         _ entry: PreparedWrite.Entry, to batch: WriteBatch, families: inout [UInt64: ColumnFamily], cutoff: UInt64
     ) throws(StorageError) -> Bool {
-        let bucketEnd = (entry.bucket.start &+ entry.bucket.width) &* 1_000_000_000
+        let bucketEnd = entry.bucket.endNanos
         if bucketEnd <= cutoff { return false }
         if families[entry.bucket.start] == nil, bucketEnd <= state.withLock({ $0.retentionCutoffNanos }) { return false }
         let family: ColumnFamily

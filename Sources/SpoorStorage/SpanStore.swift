@@ -339,6 +339,9 @@ package struct WriteResult: Sendable, Equatable {
 struct BucketRef: Hashable, Sendable {
     var start: UInt64
     var width: UInt64
+
+    /// The end of the bucket's time range (exclusive), in nanoseconds.
+    var endNanos: UInt64 { (start &+ width) &* 1_000_000_000 }
 }
 
 struct SummaryKey: Hashable {

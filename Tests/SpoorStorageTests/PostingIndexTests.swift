@@ -13,7 +13,7 @@ struct PostingListCodecTests {
         PostingList.encode(postings[...], withDurations: withDurations, table: 77, paged: paged, number: { numbers[$0]! }, into: &value)
         var decoded: [Posting] = []
         try value.withUnsafeBytes {
-            #expect(try PostingList.table(of: $0) == 77)
+            #expect(try PostingList.header(of: $0).table == 77)
             try PostingList.decode(
                 $0, maxStart: postings.first?.start ?? 0, withDurations: withDurations, table: Self.table, into: &decoded)
         }
@@ -418,6 +418,15 @@ struct PostingIndexTests {
     }
 }
 
+extension PostingGroups {
+    /// The groups of one journal value.
+    fileprivate static func journal(_ value: UnsafeRawBufferPointer) throws(StorageError) -> PostingGroups {
+        var groups = PostingGroups()
+        try groups.absorbJournal(value)
+        return groups
+    }
+}
+
 struct IndexJournalCodecTests {
     @Test func journalValuesRoundTrip() throws {
         var groups = PostingGroups()
@@ -429,7 +438,7 @@ struct IndexJournalCodecTests {
             }
         }
         let value = groups.journalValue()
-        let decoded = try value.withUnsafeBytes { try PostingGroups.fromJournal($0) }
+        let decoded = try value.withUnsafeBytes { try PostingGroups.journal($0) }
         #expect(decoded.postingCount == groups.postingCount)
         #expect(decoded.groups.count == groups.groups.count)
         for (key, group) in groups.groups {
@@ -439,7 +448,7 @@ struct IndexJournalCodecTests {
         }
         // Every truncation throws; random bytes never trap.
         for length in 0..<min(value.count, 300) {
-            #expect(throws: StorageError.self) { try value[..<length].withUnsafeBytes { _ = try PostingGroups.fromJournal($0) } }
+            #expect(throws: StorageError.self) { try value[..<length].withUnsafeBytes { _ = try PostingGroups.journal($0) } }
         }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for _ in 0..<2000 {
@@ -449,7 +458,7 @@ struct IndexJournalCodecTests {
                 bytes.append(UInt8(truncatingIfNeeded: state >> 33))
             }
             state = state &* 6_364_136_223_846_793_005 &+ 1
-            _ = try? bytes.withUnsafeBytes { try PostingGroups.fromJournal($0) }
+            _ = try? bytes.withUnsafeBytes { try PostingGroups.journal($0) }
         }
     }
 

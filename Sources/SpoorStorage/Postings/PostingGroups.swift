@@ -56,7 +56,7 @@ struct PostingGroups: Sendable {
 
     /// Drops the groups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
     mutating func removeBuckets(endingBy cutoff: UInt64) {
-        let gone = groups.keys.filter { ($0.bucket.start &+ $0.bucket.width) &* 1_000_000_000 <= cutoff }
+        let gone = groups.keys.filter { $0.bucket.endNanos <= cutoff }
         for key in gone {
             guard let group = groups.removeValue(forKey: key) else { continue }
             postingCount -= group.postings.count
@@ -182,13 +182,6 @@ struct PostingGroups: Sendable {
             }
         }
         return out
-    }
-
-    /// Decodes a journal value. Bounds-checked: a corrupt value throws, it never traps or over-allocates.
-    static func fromJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) -> PostingGroups {
-        var result = PostingGroups()
-        try result.absorbJournal(value)
-        return result
     }
 
     /// Adds the groups of a journal value, one lookup per group. Nothing is added when the value is corrupt: a first

@@ -77,11 +77,6 @@ package enum PostingList {
         }
     }
 
-    /// The hash of the trace table a list refers to.
-    package static func table(of value: UnsafeRawBufferPointer) throws(StorageError) -> UInt64 {
-        try header(of: value).table
-    }
-
     /// The hash of the trace table a list refers to, and whether that table is paged.
     package static func header(of value: UnsafeRawBufferPointer) throws(StorageError) -> (table: UInt64, paged: Bool) {
         var reader = ValueReader(value)
@@ -94,23 +89,12 @@ package enum PostingList {
     package static func decode(
         _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, table: [TraceID], into postings: inout [Posting]
     ) throws(StorageError) {
-        try decode(value, maxStart: maxStart, withDurations: withDurations, into: &postings) { number throws(StorageError) in
-            guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
-            return table[Int(number)]
-        }
-    }
-
-    /// Decodes a list whose key carries `maxStart`, appending its entries to `postings`; `trace` resolves a trace
-    /// number (nil skips the entry: its table is gone).
-    package static func decode(
-        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into postings: inout [Posting],
-        trace: (UInt64) throws(StorageError) -> TraceID?
-    ) throws(StorageError) {
         var raw: [RawPosting] = []
         try decodeRaw(value, maxStart: maxStart, withDurations: withDurations, into: &raw)
         postings.reserveCapacity(postings.count + raw.count)
         for entry in raw {
-            if let id = try trace(entry.number) { postings.append(Posting(start: entry.start, traceID: id, durationNanos: entry.durationNanos)) }
+            guard entry.number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
+            postings.append(Posting(start: entry.start, traceID: table[Int(entry.number)], durationNanos: entry.durationNanos))
         }
     }
 
