@@ -16,10 +16,10 @@ extension SpanStore {
         var copied = 0
         for bucket in allBuckets {
             do {
-                // Span keys are copied as they are: the same span archived twice overwrites itself.
+                // Span and chunk keys are copied as they are: the same record archived twice overwrites itself.
                 try database.scan(bucket.family, lower: prefix, upper: upper) { key, value in
                     batch.put(archiveFamily, key: [UInt8](key), value: [UInt8](value))
-                    copied += 1
+                    copied += SpanChunkCodec.spanCount(value) ?? 1
                     return true
                 }
             } catch {
@@ -35,10 +35,10 @@ extension SpanStore {
         return copied
     }
 
-    /// The archived spans of a trace, in key order; empty when it was never archived.
+    /// The archived spans of a trace, by start time and span id; empty when it was never archived.
     package func archivedTrace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
         var spans: [Span] = []
         try readSpans(archiveFamily, tenant: tenant, traceID: traceID, into: &spans)
-        return spans
+        return Self.inStartOrder(spans)
     }
 }

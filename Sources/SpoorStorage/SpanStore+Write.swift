@@ -5,55 +5,33 @@ extension SpanStore {
 
     /// Encodes spans into keys and values. Pure CPU work: call it on the submitting task, not the writer.
     ///
-    /// Each span becomes its own record. The service, operation, tag and duration postings are grouped by index key
-    /// here and encoded as one journal value; `write` stores it with the spans and adds it to the pending index, and
+    /// The spans of one trace (and bucket) become one chunk record. Their service, operation, tag and duration
+    /// postings are grouped by index key here; `write` adds them to the pending index and journals the chunk keys, and
     /// a flush writes the postings gathered over many requests as posting lists (a fraction of an entry per span).
     package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
         let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
         var prepared = PreparedWrite(tenant: tenant)
-        prepared.entries.reserveCapacity(spans.count + 64)
-        var summaries: [SummaryKey: TraceSummary] = [:]
         var rollups: [InternedRollupKey: SpanRollup] = [:]
         var catalog = Set<InternedCatalogKey>()
         var names = NameInterner()
-        var lists = PostingGroups()
+        var postings = PostingGroups()
+        // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
+        var openChunk: [SummaryKey: Int] = [:]
+        var chunks: [(key: SummaryKey, spans: [Int])] = []
         prepared.edgeSpans.reserveCapacity(spans.count)
-        var value: [UInt8] = []
-        for (span, route) in zip(spans, routes) {
+        for (index, (span, route)) in zip(spans, routes).enumerated() {
             let bucket = BucketRef(start: route.start, width: route.width)
-            let start = span.startTimeUnixNanos
-            value.removeAll(keepingCapacity: true)
-            StoredSpanCodec.encode(span, into: &value)
-            let spanKey = Keys.span(
-                tenant: tenant, traceID: span.traceID, start: start, spanID: span.spanID,
-                contentHash: StoredSpanCodec.contentHash(value))
-            prepared.entries.append(.init(bucket: bucket, key: spanKey, value: value, isSpan: true))
+            let chunkKey = SummaryKey(traceID: span.traceID, bucket: bucket)
+            if let open = openChunk[chunkKey], chunks[open].spans.count < SpanChunkCodec.maxSpans {
+                chunks[open].spans.append(index)
+            } else {
+                openChunk[chunkKey] = chunks.count
+                chunks.append((chunkKey, [index]))
+            }
+            postings.addPostings(of: span, tenant: tenant, bucket: bucket)
+
             let service = span.process.serviceName
-            let posting = Posting(start: start, traceID: span.traceID)
-            let operation = span.operationName
-            lists.add(posting, bucket: bucket) { Keys.appendServicePrefix(tenant: tenant, service: service, to: &$0) }
-            lists.add(posting, bucket: bucket) {
-                Keys.appendOperationPrefix(tenant: tenant, service: service, operation: operation, to: &$0)
-            }
-            let durationClass = DurationClass.of(span.durationNanos)
-            lists.add(Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos), bucket: bucket, withDurations: true) {
-                Keys.appendDurationPrefix(tenant: tenant, service: service, to: &$0)
-                $0.append(durationClass)
-            }
-
-            // A tag repeated on one span (or between span, process and logs) gives equal postings, removed when the
-            // lists are sorted.
-            func indexTag(_ attribute: Attribute) {
-                let value = attribute.value.searchString
-                lists.add(posting, bucket: bucket) {
-                    Keys.appendTagPrefix(tenant: tenant, service: service, key: attribute.key, value: value, to: &$0)
-                }
-            }
-            span.tags.forEach(indexTag)
-            span.process.tags.forEach(indexTag)
-            for log in span.logs { log.fields.forEach(indexTag) }
-
-            summaries[SummaryKey(traceID: span.traceID, bucket: bucket), default: TraceSummary()].add(span)
+            let start = span.startTimeUnixNanos
             let kind = span.kind
             let startSeconds = start / 1_000_000_000
             let isError = span.isError
@@ -73,18 +51,34 @@ extension SpanStore {
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
-        prepared.journal = lists.isEmpty ? [] : lists.journalValue()
+        var encoder = SpanChunkEncoder()
+        var references: [IndexJournal.ChunkReference] = []
+        references.reserveCapacity(chunks.count)
+        prepared.entries.reserveCapacity(chunks.count * 2 + rollups.count)
+        for chunk in chunks {
+            var summary = TraceSummary()
+            var chunkStart = UInt64.max
+            for index in chunk.spans {
+                summary.add(spans[index])
+                chunkStart = min(chunkStart, spans[index].startTimeUnixNanos)
+            }
+            let value = encoder.encode(spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart)
+            let key = Keys.spanChunk(
+                tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash(value))
+            prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
+            references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
+            prepared.entries.append(
+                .init(
+                    bucket: chunk.key.bucket, key: Keys.summary(tenant: tenant, traceID: chunk.key.traceID),
+                    value: summary.encoded(), isMerge: true))
+        }
+        if !references.isEmpty { prepared.journal = IndexJournal.encode(references) }
+        prepared.postings = postings
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(
                     service: names.name(key.service), operation: OperationKey(name: names.name(key.operation), kind: key.kind),
                     bucket: key.bucket))
-        }
-        for (summaryKey, summary) in summaries {
-            prepared.entries.append(
-                .init(
-                    bucket: summaryKey.bucket, key: Keys.summary(tenant: tenant, traceID: summaryKey.traceID),
-                    value: summary.encoded(), isMerge: true))
         }
         for (rollupKey, rollup) in rollups {
             prepared.entries.append(
@@ -95,9 +89,10 @@ extension SpanStore {
                         slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)),
                     value: rollup.encoded(), isMerge: true))
         }
-        // What the queued write holds in memory: every key and value plus the per-entry and per-span bookkeeping.
+        // What the queued write holds in memory: every key and value, the postings and the per-entry and per-span
+        // bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
-            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + prepared.journal.count
+            + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + prepared.journal.count + postings.memoryBytes
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared
@@ -158,10 +153,10 @@ extension SpanStore {
         var merger = SortedRunMerger(runs: writes.map(\.entries) + [counters])
         while let (run, index) = merger.next() {
             let entry = merger.runs[run][index]
-            if try !add(entry, to: batch, families: &families, cutoff: cutoff), entry.isSpan { result.expiredSpans += 1 }
+            if try !add(entry, to: batch, families: &families, cutoff: cutoff) { result.expiredSpans += entry.spanCount }
         }
-        // Each request's index postings, journaled in the same atomic batch as the spans they index: after a crash
-        // they are rebuilt from the journal, so an acknowledged span is always searchable.
+        // Each request's journal value, in the same atomic batch as the chunks it names: after a crash the postings of
+        // those chunks are derived again, so an acknowledged span is always searchable.
         let indexed = writes.filter { !$0.journal.isEmpty }
         let firstSequence = pending.withLock { pending -> UInt64 in
             defer { pending.nextSequence += UInt64(indexed.count) }
@@ -178,15 +173,7 @@ extension SpanStore {
         }
         if !indexed.isEmpty {
             pending.withLock { pending in
-                for write in indexed {
-                    do {
-                        try write.journal.withUnsafeBytes { try pending.groups.absorbJournal($0) }
-                    } catch {
-                        // Written by `prepare` moments ago: unreachable unless memory is corrupt; the restart replay
-                        // reads the same bytes.
-                        logger.error("Unreadable index journal value", metadata: ["error": "\(error)"])
-                    }
-                }
+                for write in indexed { pending.groups.merge(write.postings) }
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)
                 if pending.lastFlushNanos == 0 { pending.lastFlushNanos = now }  // the first write starts the clock

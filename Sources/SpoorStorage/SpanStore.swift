@@ -112,13 +112,34 @@ package final class SpanStore: Sendable {
         state.buckets.sort { $0.startSeconds < $1.startSeconds }
         self.state = Mutex(state)
         self.tracker = Mutex(DependencyTracker(generationSize: configuration.dependencyTrackerGeneration))
-        self.pending = Mutex(try Self.replayJournal(database, catalogFamily, logger: logger))
+        self.pending = Mutex(try Self.replayJournal(database, catalogFamily, buckets: state.buckets, logger: logger))
     }
 
-    /// Rebuilds the pending index from the journal entries the last run did not flush.
-    private static func replayJournal(_ database: RocksDatabase, _ family: ColumnFamily, logger: Logger) throws(StorageError) -> PendingIndex {
+    /// Rebuilds the pending index from the journal entries the last run did not flush: the postings of the chunks
+    /// each entry names (version 2), or the postings it holds (version 1). A chunk whose bucket retention dropped is
+    /// skipped.
+    private static func replayJournal(
+        _ database: RocksDatabase, _ family: ColumnFamily, buckets: [Bucket], logger: Logger
+    ) throws(StorageError) -> PendingIndex {
         var pending = PendingIndex()
         var corrupt = 0
+        let families = Dictionary(buckets.map { ($0.startSeconds, $0.family) }, uniquingKeysWith: { first, _ in first })
+        var spans: [Span] = []
+        func replay(_ value: UnsafeRawBufferPointer) throws {
+            guard value.first == IndexJournal.chunkReferencesVersion else {
+                try pending.groups.absorbJournal(value)
+                return
+            }
+            for reference in try IndexJournal.decode(value) {
+                guard let bucketFamily = families[reference.bucket.start],
+                    let (tenant, traceID, chunkStart) = reference.key.withUnsafeBytes({ Keys.parseSpanChunk($0) }),
+                    let chunk = try database.get(bucketFamily, key: reference.key)
+                else { continue }
+                spans.removeAll(keepingCapacity: true)
+                try chunk.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: traceID, chunkStart: chunkStart, into: &spans) }
+                for span in spans { pending.groups.addPostings(of: span, tenant: tenant, bucket: reference.bucket) }
+            }
+        }
         do {
             let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
             try database.scan(family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
@@ -130,7 +151,9 @@ package final class SpanStore: Sendable {
                 }
                 pending.nextSequence = max(pending.nextSequence, sequence + 1)
                 do {
-                    try pending.groups.absorbJournal(value)
+                    try replay(value)
+                } catch let error as RocksError {
+                    throw error
                 } catch {
                     corrupt += 1
                 }
@@ -220,27 +243,51 @@ package final class SpanStore: Sendable {
 
     // MARK: - Reading
 
-    /// Every span of a trace in every live bucket, in key order (start time, span id).
+    /// Every span of a trace in every live bucket, by start time and span id.
     package func trace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
         var spans: [Span] = []
         for bucket in state.withLock({ $0.buckets }) {
             try readSpans(bucket.family, tenant: tenant, traceID: traceID, into: &spans)
         }
-        return spans
+        return Self.inStartOrder(spans)
     }
 
-    /// Reads the span records of a trace from one family.
+    /// Spans by start time, then span id (chunks hold a request's spans in arrival order), without exact copies: a
+    /// span sent twice in one request lands in one chunk twice (a one-span record overwrote itself).
+    static func inStartOrder(_ spans: [Span]) -> [Span] {
+        let sorted = spans.sorted { a, b in
+            a.startTimeUnixNanos != b.startTimeUnixNanos ? a.startTimeUnixNanos < b.startTimeUnixNanos : a.spanID.value < b.spanID.value
+        }
+        var result: [Span] = []
+        result.reserveCapacity(sorted.count)
+        var runStart = 0  // first span in `result` with the current (start, span id)
+        for span in sorted {
+            if let last = result.last, last.startTimeUnixNanos != span.startTimeUnixNanos || last.spanID != span.spanID {
+                runStart = result.count
+            }
+            if !result[runStart...].contains(span) { result.append(span) }
+        }
+        return result
+    }
+
+    /// Reads the span records (one-span records and chunks) of a trace from one family.
     func readSpans(_ family: ColumnFamily, tenant: String, traceID: TraceID, into spans: inout [Span]) throws(StorageError) {
         let prefix = Keys.spanPrefix(tenant: tenant, traceID: traceID)
         let upper = Keys.upperBound(of: prefix)
         let offset = prefix.count
         do {
             try database.scan(family, lower: prefix, upper: upper) { key, value in
-                guard let start = Keys.readUInt64(key, at: offset), let spanID = Keys.readUInt64(key, at: offset + 8) else {
-                    throw StorageError.corrupt("span key")
+                guard let start = Keys.readUInt64(key, at: offset) else { throw StorageError.corrupt("span key") }
+                switch (value.first, key.count - offset) {
+                case (SpanChunkCodec.version, 16):
+                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, into: &spans)
+                case (StoredSpanCodec.version, 20):
+                    guard let spanID = Keys.readUInt64(key, at: offset + 8) else { throw StorageError.corrupt("span key") }
+                    spans.append(
+                        try StoredSpanCodec.decode(value, traceID: traceID, spanID: SpanID(spanID), startTimeUnixNanos: start))
+                default:
+                    throw StorageError.corrupt("span record version")
                 }
-                spans.append(
-                    try StoredSpanCodec.decode(value, traceID: traceID, spanID: SpanID(spanID), startTimeUnixNanos: start))
                 return true
             }
         } catch {
@@ -298,8 +345,8 @@ package struct PreparedWrite: Sendable {
         var key: [UInt8]
         var value: [UInt8]
         var isMerge = false
-        /// The span record itself (not an index entry): counted when it expires before being written.
-        var isSpan = false
+        /// The spans of a span record (0 for anything else): counted when the record expires before being written.
+        var spanCount = 0
 
         /// The order entries go into a write batch: by bucket, then bytewise by key.
         static func inBatchOrder(_ a: Entry, _ b: Entry) -> Bool {
@@ -309,8 +356,10 @@ package struct PreparedWrite: Sendable {
 
     package var tenant: String
     var entries: [Entry] = []
-    /// The index postings of these spans grouped by index key, in journal form (`PostingGroups.journalValue`, compact
-    /// while queued): the writer stores it with the spans and adds it to the pending index.
+    /// The index postings of these spans grouped by index key: the writer adds them to the pending index.
+    var postings = PostingGroups()
+    /// The journal value (`IndexJournal`) naming the chunks written, stored with them so a restart can derive the
+    /// postings again.
     var journal: [UInt8] = []
     var catalog: Set<CatalogEntry> = []
     /// The spans' identities, for the dependency tracker.
@@ -450,7 +499,7 @@ extension SpanStore {
             stats.buckets += 1
             try database.scan(bucket.family, lower: [], upper: [UInt8](repeating: 0xFF, count: 300)) { key, value in
                 if let type = Keys.typeTag(key) {
-                    if type == Keys.spanTag { stats.spans += 1 }
+                    if type == Keys.spanTag { stats.spans += SpanChunkCodec.spanCount(value) ?? 1 }
                     var totals = stats.byType[type] ?? (0, 0, 0)
                     totals.entries += 1
                     totals.keyBytes += key.count

@@ -417,6 +417,26 @@ struct PostingIndexTests {
 }
 
 extension PostingGroups {
+    /// The version 1 journal value of the groups, as the previous release wrote it (see `absorbJournal`).
+    func legacyJournalValue() -> [UInt8] {
+        var out: [UInt8] = [Self.journalVersion]
+        StoredSpanCodec.putVarint(UInt64(groups.count), &out)
+        for (key, group) in groups {
+            StoredSpanCodec.putVarint(key.bucket.start, &out)
+            StoredSpanCodec.putVarint(key.bucket.width, &out)
+            out.append(group.withDurations ? 1 : 0)
+            StoredSpanCodec.putVarint(UInt64(key.prefix.count), &out)
+            out.append(contentsOf: key.prefix)
+            StoredSpanCodec.putVarint(UInt64(group.postings.count), &out)
+            for posting in group.postings {
+                Keys.appendUInt64(posting.start, to: &out)
+                Keys.appendTraceID(posting.traceID, to: &out)
+                StoredSpanCodec.putVarint(posting.durationNanos, &out)
+            }
+        }
+        return out
+    }
+
     /// The groups of one journal value.
     fileprivate static func journal(_ value: UnsafeRawBufferPointer) throws(StorageError) -> PostingGroups {
         var groups = PostingGroups()
@@ -435,7 +455,7 @@ struct IndexJournalCodecTests {
                 $0 += [0, 0x27, 0, 1, 65, UInt8(n % 3)]
             }
         }
-        let value = groups.journalValue()
+        let value = groups.legacyJournalValue()
         let decoded = try value.withUnsafeBytes { try PostingGroups.journal($0) }
         #expect(decoded.postingCount == groups.postingCount)
         #expect(decoded.groups.count == groups.groups.count)
@@ -468,7 +488,7 @@ struct IndexJournalCodecTests {
         for n: UInt64 in 1...2_000 { source.add(Posting(start: n, traceID: TraceID(high: 0, low: n)), bucket: bucket) { $0 += [0, 0x24, 0, 1, 65] } }
         for n: UInt64 in 1...50 { source.add(Posting(start: n, traceID: TraceID(high: 1, low: n)), bucket: bucket) { $0 += [0, 0x26, UInt8(n)] } }
         var pending = PostingGroups()
-        try source.journalValue().withUnsafeBytes { try pending.absorbJournal($0) }
+        try source.legacyJournalValue().withUnsafeBytes { try pending.absorbJournal($0) }
         for (key, group) in pending.groups where key.prefix.count == 3 {
             #expect(group.postings.count == 1)
             #expect(group.postings.capacity < 16)

@@ -17,7 +17,8 @@ import Glibc
 /// Bucket column families "spans-<startSeconds>-<widthSeconds>" hold everything written for spans that START in
 /// [start, start+width); retention drops a whole family:
 ///   summary    tenant 0x01 id                                       → TraceSummary merge operands
-///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value
+///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value (older stores)
+///   chunk      tenant 0x10 id [chunkStart:u64 BE][hash:u64 BE] → SpanChunkCodec value (a trace's spans of a request)
 ///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids v2 posting lists number)
 ///   traces     tenant 0x11 [hash:u64 BE] [page:u32 BE]              → TraceTable (one page of a v3 list's traces)
 ///   service    tenant 0x24 str(service) list                         → PostingList
@@ -38,10 +39,10 @@ import Glibc
 /// The catalog family "catalog" lists what exists in which bucket:
 ///   operation  tenant 0x02 str(service) str(operation) [kind:u8] [bucketStart:u64 BE] → ""
 ///   marker     0x00 0x03 [bucketStart:u64 BE]   → [1]: the bucket was created with posting lists (no legacy index)
-///   journal    0x00 0x04 [sequence:u64 BE]      → PostingGroups journal value: postings not yet flushed as lists
+///   journal    0x00 0x04 [sequence:u64 BE]      → IndexJournal value: the chunks whose postings are not yet flushed
 /// ```
-/// The span key's hash (FNV-1a of the encoded value) keeps spans that share a span id but differ in content, while an
-/// identical span sent twice overwrites itself.
+/// The span and chunk keys' hash (of the encoded value) keeps records that share an id and start but differ in
+/// content, while an identical record sent twice overwrites itself.
 package enum Keys {
     /// Index strings longer than this are cut; the search verifies matches on the full spans anyway.
     package static let maxIndexedStringBytes = 256
@@ -215,6 +216,23 @@ package enum Keys {
         appendUInt64(spanID.value, to: &key)
         appendUInt32(contentHash, to: &key)
         return key
+    }
+
+    /// `tenant 0x10 id chunkStart hash` — a chunk of a trace's spans (`SpanChunkCodec`); its 16-byte suffix tells it
+    /// from a one-span record's 20-byte one.
+    package static func spanChunk(tenant: String, traceID: TraceID, chunkStart: UInt64, contentHash: UInt64) -> [UInt8] {
+        var key = spanPrefix(tenant: tenant, traceID: traceID)
+        appendUInt64(chunkStart, to: &key)
+        appendUInt64(contentHash, to: &key)
+        return key
+    }
+
+    /// The tenant, trace id and chunk start of a span chunk key, or nil.
+    package static func parseSpanChunk(_ key: UnsafeRawBufferPointer) -> (tenant: String, traceID: TraceID, chunkStart: UInt64)? {
+        guard let length = key.first.map(Int.init), key.count == length + 1 + 1 + 16 + 16, key[length + 1] == spanTag,
+            let traceID = readTraceID(key, at: length + 2), let start = readUInt64(key, at: length + 18)
+        else { return nil }
+        return (String(decoding: UnsafeRawBufferPointer(rebasing: key[1..<(1 + length)]), as: UTF8.self), traceID, start)
     }
 
     /// `tenant 0x20|0x24 str(service)` — followed by `start id` (0x20) or a posting list suffix (0x24).

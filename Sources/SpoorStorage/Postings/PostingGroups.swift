@@ -49,6 +49,47 @@ struct PostingGroups: Sendable {
         memoryBytes += scratch.count + Self.groupOverheadBytes
     }
 
+    /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
+    /// repeated on one span (or between span, process and logs) gives equal postings, removed when lists are sorted.
+    mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef) {
+        let service = span.process.serviceName
+        let start = span.startTimeUnixNanos
+        let posting = Posting(start: start, traceID: span.traceID)
+        let operation = span.operationName
+        add(posting, bucket: bucket) { Keys.appendServicePrefix(tenant: tenant, service: service, to: &$0) }
+        add(posting, bucket: bucket) { Keys.appendOperationPrefix(tenant: tenant, service: service, operation: operation, to: &$0) }
+        let durationClass = DurationClass.of(span.durationNanos)
+        add(Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos), bucket: bucket, withDurations: true) {
+            Keys.appendDurationPrefix(tenant: tenant, service: service, to: &$0)
+            $0.append(durationClass)
+        }
+        func indexTag(_ attribute: Attribute) {
+            let value = attribute.value.searchString
+            add(posting, bucket: bucket) {
+                Keys.appendTagPrefix(tenant: tenant, service: service, key: attribute.key, value: value, to: &$0)
+            }
+        }
+        span.tags.forEach(indexTag)
+        span.process.tags.forEach(indexTag)
+        for log in span.logs { log.fields.forEach(indexTag) }
+    }
+
+    /// Adds every group of `other` (one lookup per group, not per posting).
+    mutating func merge(_ other: PostingGroups) {
+        if groups.isEmpty {
+            self = other
+            return
+        }
+        for (key, group) in other.groups {
+            if groups[key]?.postings.append(contentsOf: group.postings) == nil {
+                groups[key] = group
+                memoryBytes += key.prefix.count + Self.groupOverheadBytes
+            }
+            memoryBytes += group.postings.count * MemoryLayout<Posting>.stride
+        }
+        postingCount += other.postingCount
+    }
+
     /// The postings of one group (a copy, for a scan), or nil.
     func postings(bucket: UInt64, width: UInt64, prefix: [UInt8]) -> [Posting]? {
         groups[Key(bucket: BucketRef(start: bucket, width: width), prefix: prefix)]?.postings
@@ -152,38 +193,17 @@ struct PostingGroups: Sendable {
         }
     }
 
-    // MARK: - Journal
+    // MARK: - Version 1 journal values
 
+    /// The version of journal values that hold postings (`IndexJournal` version 1, written by the previous release).
     static let journalVersion: UInt8 = 1
 
-    /// The journal form of the groups, written with the spans they index so a restart can rebuild them.
-    ///
+    /// Version 1 journal values, as the previous release wrote them:
     /// ```
     /// value := [version:u8 = 1] [groups:varint] groups × group
     /// group := [bucketStart:varint] [bucketWidth:varint] [withDurations:u8] [prefix length:varint] [prefix]
     ///          [count:varint] count × ([start:u64 BE] [trace id:16] [duration:varint])
     /// ```
-    func journalValue() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(16 + postingCount * 26 + groups.count * 64)
-        out.append(Self.journalVersion)
-        StoredSpanCodec.putVarint(UInt64(groups.count), &out)
-        for (key, group) in groups {
-            StoredSpanCodec.putVarint(key.bucket.start, &out)
-            StoredSpanCodec.putVarint(key.bucket.width, &out)
-            out.append(group.withDurations ? 1 : 0)
-            StoredSpanCodec.putVarint(UInt64(key.prefix.count), &out)
-            out.append(contentsOf: key.prefix)
-            StoredSpanCodec.putVarint(UInt64(group.postings.count), &out)
-            for posting in group.postings {
-                Keys.appendUInt64(posting.start, to: &out)
-                Keys.appendTraceID(posting.traceID, to: &out)
-                StoredSpanCodec.putVarint(posting.durationNanos, &out)
-            }
-        }
-        return out
-    }
-
     /// Adds the groups of a journal value, one lookup per group. Nothing is added when the value is corrupt: a first
     /// pass only checks the value, the second adds it, reusing buffers so a known group costs no allocation.
     mutating func absorbJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) {

@@ -1,0 +1,231 @@
+import SpoorModel
+
+/// The spans of one trace that arrived in one request, stored as one record (span record version 2).
+///
+/// One record per trace instead of one per span: a 500-span request of 7-span traces makes ~70 RocksDB entries, not
+/// 500, and the names, attribute keys and repeated values of those spans are written once, in the record's string
+/// table.
+///
+/// ```
+/// chunk := [version:u8 = 2] [spanCount:varint] [stringCount:varint] stringCount × str
+///          spanCount × span
+/// span  := [start − chunkStart:varint] [spanID:u64 LE] [flags:varint] [duration:varint] [operation:ref]
+///          [refCount:varint] refs (as in version 1)
+///          attributes (tags)
+///          [logCount:varint] { [timestamp − start: zigzag varint] attributes }
+///          [service:ref] attributes (process tags)
+///          [warningCount:varint] { str }
+/// attributes := [count:varint] { [key:ref] [type:u8] value }
+///          type 0 string: [ref]; 1 bool: u8; 2 int64: zigzag varint; 3 float64: u64 LE bits;
+///          4 binary: [len:varint][bytes]; 5 string longer than `maxInternedBytes`: str
+/// ref   := [index into the string table:varint]
+/// str   := [len:varint][utf8]
+/// ```
+/// The trace id and the chunk's earliest start live in the key (`Keys.spanChunk`).
+package enum SpanChunkCodec {
+    /// The record version (the first value byte; version 1 is `StoredSpanCodec`'s one-span record).
+    package static let version: UInt8 = 2
+    /// Spans per chunk; a request with more spans of one trace makes several chunks.
+    package static let maxSpans = 256
+    /// Strings up to this length go into the string table; longer ones are written in place.
+    static let maxInternedBytes = 128
+
+    /// The span count of a chunk value, or nil when it is not one.
+    package static func spanCount(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var reader = ValueReader(bytes)
+        guard (try? reader.byte()) == version, let count = try? reader.varint() else { return nil }
+        return Int(exactly: count)
+    }
+
+    /// Decodes a chunk written by `SpanChunkEncoder`, appending its spans; throws on any inconsistency (corruption
+    /// never traps or over-allocates).
+    package static func decode(
+        _ bytes: UnsafeRawBufferPointer, traceID: TraceID, chunkStart: UInt64, into spans: inout [Span]
+    ) throws(StorageError) {
+        var r = ValueReader(bytes)
+        guard try r.byte() == version else { throw .corrupt("span chunk version") }
+        let spanCount = try r.count()
+        let stringCount = try r.count()
+        var table: [String] = []
+        table.reserveCapacity(stringCount)
+        for _ in 0..<stringCount { table.append(try r.string()) }
+        func ref() throws(StorageError) -> String {
+            let index = try r.varint()
+            guard index < UInt64(table.count) else { throw .corrupt("span chunk string reference") }
+            return table[Int(index)]
+        }
+        func attributes() throws(StorageError) -> [Attribute] {
+            let n = try r.count()
+            var result: [Attribute] = []
+            result.reserveCapacity(n)
+            for _ in 0..<n {
+                let key = try ref()
+                let value: AttributeValue
+                switch try r.byte() {
+                case 0: value = .string(try ref())
+                case 1: value = .bool(try r.byte() != 0)
+                case 2: value = .int64(try r.zigzag())
+                case 3: value = .float64(Double(bitPattern: try r.fixed64()))
+                case 4: value = .binary(Array(try r.rawBytes()))
+                case 5: value = .string(try r.string())
+                default: throw .corrupt("attribute type")
+                }
+                result.append(Attribute(key: key, value: value))
+            }
+            return result
+        }
+        spans.reserveCapacity(spans.count + spanCount)
+        for _ in 0..<spanCount {
+            let (start, overflow) = chunkStart.addingReportingOverflow(try r.varint())
+            guard !overflow else { throw .corrupt("span chunk start") }
+            let spanID = SpanID(try r.fixed64())
+            let flags = try r.varint()
+            let duration = try r.varint()
+            let operation = try ref()
+            let refCount = try r.count()
+            var refs: [SpanReference] = []
+            refs.reserveCapacity(refCount)
+            for _ in 0..<refCount {
+                let type = try r.byte()
+                var refTrace = traceID
+                if type & 0x80 != 0 { refTrace = TraceID(high: try r.fixed64(), low: try r.fixed64()) }
+                refs.append(
+                    SpanReference(refType: type & 0x7F == 1 ? .followsFrom : .childOf, traceID: refTrace, spanID: SpanID(try r.fixed64())))
+            }
+            let tags = try attributes()
+            let logCount = try r.count()
+            var logs: [SpanLog] = []
+            logs.reserveCapacity(logCount)
+            for _ in 0..<logCount {
+                let delta = try r.zigzag()
+                logs.append(SpanLog(timestampUnixNanos: start &+ UInt64(bitPattern: delta), fields: try attributes()))
+            }
+            let service = try ref()
+            let processTags = try attributes()
+            let warningCount = try r.count()
+            var warnings: [String] = []
+            for _ in 0..<warningCount { warnings.append(try r.string()) }
+            spans.append(
+                Span(
+                    traceID: traceID, spanID: spanID, operationName: operation, references: refs,
+                    flags: UInt32(truncatingIfNeeded: flags), startTimeUnixNanos: start, durationNanos: duration, tags: tags,
+                    logs: logs, process: Process(serviceName: service, tags: processTags), warnings: warnings))
+        }
+        guard r.remaining == 0 else { throw .corrupt("span chunk trailing bytes") }
+    }
+}
+
+/// Encodes span chunks (`SpanChunkCodec`). One encoder serves one `prepare` call: strings are numbered once per call
+/// and renumbered per chunk with an array, so a string repeated across the call's spans is hashed once per span that
+/// uses it and copied once per chunk.
+struct SpanChunkEncoder {
+    /// Every string seen in this call, numbered.
+    private var ids: [String: Int] = [:]
+    private var strings: [String] = []
+    /// Per string: the chunk (`generation`) that last used it and its index in that chunk's table.
+    private var lastChunk: [UInt32] = []
+    private var localIndex: [UInt32] = []
+    private var generation: UInt32 = 0
+    /// The current chunk's table, as call-wide numbers.
+    private var table: [Int] = []
+    private var body: [UInt8] = []
+
+    /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value.
+    mutating func encode(_ spans: [Span], _ indices: ArraySlice<Int>, traceID: TraceID, chunkStart: UInt64) -> [UInt8] {
+        generation &+= 1
+        if generation == 0 {  // wrapped: no stale stamp may match
+            for i in lastChunk.indices { lastChunk[i] = 0 }
+            generation = 1
+        }
+        table.removeAll(keepingCapacity: true)
+        body.removeAll(keepingCapacity: true)
+        for index in indices { encodeSpan(spans[index], traceID: traceID, chunkStart: chunkStart) }
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + 8 + table.count * 12)
+        out.append(SpanChunkCodec.version)
+        StoredSpanCodec.putVarint(UInt64(indices.count), &out)
+        StoredSpanCodec.putVarint(UInt64(table.count), &out)
+        for id in table { StoredSpanCodec.putString(strings[id], &out) }
+        out.append(contentsOf: body)
+        return out
+    }
+
+    private mutating func encodeSpan(_ span: Span, traceID: TraceID, chunkStart: UInt64) {
+        StoredSpanCodec.putVarint(span.startTimeUnixNanos &- chunkStart, &body)
+        StoredSpanCodec.putFixed64(span.spanID.value, &body)
+        StoredSpanCodec.putVarint(UInt64(span.flags), &body)
+        StoredSpanCodec.putVarint(span.durationNanos, &body)
+        putRef(span.operationName)
+        StoredSpanCodec.putVarint(UInt64(span.references.count), &body)
+        for ref in span.references {
+            let foreign = ref.traceID != traceID
+            body.append(ref.refType.rawValue | (foreign ? 0x80 : 0))
+            if foreign {
+                StoredSpanCodec.putFixed64(ref.traceID.high, &body)
+                StoredSpanCodec.putFixed64(ref.traceID.low, &body)
+            }
+            StoredSpanCodec.putFixed64(ref.spanID.value, &body)
+        }
+        putAttributes(span.tags)
+        StoredSpanCodec.putVarint(UInt64(span.logs.count), &body)
+        for log in span.logs {
+            StoredSpanCodec.putZigzag(Int64(bitPattern: log.timestampUnixNanos &- span.startTimeUnixNanos), &body)
+            putAttributes(log.fields)
+        }
+        putRef(span.process.serviceName)
+        putAttributes(span.process.tags)
+        StoredSpanCodec.putVarint(UInt64(span.warnings.count), &body)
+        for warning in span.warnings { StoredSpanCodec.putString(warning, &body) }
+    }
+
+    private mutating func putAttributes(_ attributes: [Attribute]) {
+        StoredSpanCodec.putVarint(UInt64(attributes.count), &body)
+        for attribute in attributes {
+            putRef(attribute.key)
+            switch attribute.value {
+            case .string(let s):
+                if s.utf8.count <= SpanChunkCodec.maxInternedBytes {
+                    body.append(0)
+                    putRef(s)
+                } else {
+                    body.append(5)
+                    StoredSpanCodec.putString(s, &body)
+                }
+            case .bool(let b):
+                body.append(1)
+                body.append(b ? 1 : 0)
+            case .int64(let i):
+                body.append(2)
+                StoredSpanCodec.putZigzag(i, &body)
+            case .float64(let d):
+                body.append(3)
+                StoredSpanCodec.putFixed64(d.bitPattern, &body)
+            case .binary(let bytes):
+                body.append(4)
+                StoredSpanCodec.putVarint(UInt64(bytes.count), &body)
+                body.append(contentsOf: bytes)
+            }
+        }
+    }
+
+    /// Appends the chunk-local index of `s`, adding it to the chunk's table on first use. Attribute keys longer than
+    /// `maxInternedBytes` are interned too (a key has no in-place form).
+    private mutating func putRef(_ s: String) {
+        let id: Int
+        if let known = ids[s] {
+            id = known
+        } else {
+            id = strings.count
+            ids[s] = id
+            strings.append(s)
+            lastChunk.append(0)
+            localIndex.append(0)
+        }
+        if lastChunk[id] != generation {
+            lastChunk[id] = generation
+            localIndex[id] = UInt32(table.count)
+            table.append(id)
+        }
+        StoredSpanCodec.putVarint(UInt64(localIndex[id]), &body)
+    }
+}

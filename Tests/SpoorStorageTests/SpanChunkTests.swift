@@ -1,0 +1,212 @@
+import SpoorModel
+import SpoorTestSupport
+import Testing
+
+@testable import SpoorStorage
+
+struct SpanChunkCodecTests {
+    static let longValue = String(repeating: "x", count: SpanChunkCodec.maxInternedBytes + 1)
+
+    /// The rich span of `StoredSpanCodecTests`, a second one of the same trace (another service, a long string
+    /// value) and a third with no optional fields.
+    static let spans: [Span] = {
+        let rich = StoredSpanCodecTests.rich
+        var second = SpanBuilder.span(
+            trace: 7, span: 4, parent: 3, service: "payments", operation: "GET /cart", startMicros: 1_700_000_000_000_100,
+            tags: [.string("http.method", "GET"), .string("sql", longValue)], processTags: [.string("hostname", "h1")])
+        second.references.append(SpanReference(refType: .childOf, traceID: rich.traceID, spanID: SpanID(99)))
+        let bare = Span(
+            traceID: rich.traceID, spanID: SpanID(5), operationName: "", references: [], flags: 0,
+            startTimeUnixNanos: rich.startTimeUnixNanos, durationNanos: 0, tags: [], logs: [], process: Process(serviceName: ""),
+            warnings: [])
+        return [rich, second, bare]
+    }()
+
+    private static func encode(_ spans: [Span], encoder: inout SpanChunkEncoder) -> (value: [UInt8], start: UInt64) {
+        let start = spans.map(\.startTimeUnixNanos).min() ?? 0
+        return (encoder.encode(spans, Array(spans.indices)[...], traceID: spans[0].traceID, chunkStart: start), start)
+    }
+
+    private static func decode(_ value: [UInt8], start: UInt64) throws -> [Span] {
+        var spans: [Span] = []
+        try value.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: Self.spans[0].traceID, chunkStart: start, into: &spans) }
+        return spans
+    }
+
+    @Test func chunksRoundTripEverySpanField() throws {
+        var encoder = SpanChunkEncoder()
+        let (value, start) = Self.encode(Self.spans, encoder: &encoder)
+        #expect(try Self.decode(value, start: start) == Self.spans)
+        #expect(value.withUnsafeBytes { SpanChunkCodec.spanCount($0) } == 3)
+        // Repeated names and keys are written once, in the string table.
+        let text = Array("http.method".utf8)
+        let occurrences = (0...(value.count - text.count)).filter { Array(value[$0..<($0 + text.count)]) == text }.count
+        #expect(occurrences == 1)
+    }
+
+    /// One encoder serves a whole request; each chunk still carries every string it uses.
+    @Test func eachChunkOfAnEncoderStandsAlone() throws {
+        var encoder = SpanChunkEncoder()
+        let (first, firstStart) = Self.encode([Self.spans[0]], encoder: &encoder)
+        let (second, secondStart) = Self.encode([Self.spans[1], Self.spans[0]], encoder: &encoder)
+        let (third, thirdStart) = Self.encode([Self.spans[1]], encoder: &encoder)
+        #expect(try Self.decode(first, start: firstStart) == [Self.spans[0]])
+        #expect(try Self.decode(second, start: secondStart) == [Self.spans[1], Self.spans[0]])
+        #expect(try Self.decode(third, start: thirdStart) == [Self.spans[1]])
+    }
+
+    @Test func everyTruncationAndEveryCorruptionThrowsInsteadOfTrapping() throws {
+        var encoder = SpanChunkEncoder()
+        let (value, start) = Self.encode(Self.spans, encoder: &encoder)
+        for length in 0..<value.count {
+            #expect(throws: StorageError.self) { _ = try Self.decode(Array(value.prefix(length)), start: start) }
+        }
+        #expect(throws: StorageError.self) { _ = try Self.decode(value + [0], start: start) }
+        #expect(throws: StorageError.self) { _ = try Self.decode(value, start: .max) }  // start overflows
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<5_000 {
+            var mutated = value
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            _ = try? Self.decode(mutated, start: start)
+            let random = [SpanChunkCodec.version] + (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = try? Self.decode(random, start: start)
+        }
+    }
+
+    @Test func journalReferencesRoundTripAndRefuseGarbage() throws {
+        let references = [
+            IndexJournal.ChunkReference(bucket: BucketRef(start: 3600, width: 3600), key: [0, 0x10, 1, 2, 3]),
+            IndexJournal.ChunkReference(bucket: BucketRef(start: .max, width: 1), key: []),
+        ]
+        let value = IndexJournal.encode(references)
+        #expect(try value.withUnsafeBytes { try IndexJournal.decode($0) } == references)
+        for length in 0..<value.count {
+            #expect(throws: StorageError.self) { try value.prefix(length).withUnsafeBytes { _ = try IndexJournal.decode($0) } }
+        }
+        #expect(throws: StorageError.self) { try (value + [0]).withUnsafeBytes { _ = try IndexJournal.decode($0) } }
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<2_000 {
+            let random = [IndexJournal.chunkReferencesVersion] + (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = try? random.withUnsafeBytes { try IndexJournal.decode($0) }
+        }
+    }
+
+    @Test func chunkKeysParseBack() {
+        let id = TraceID(high: 1, low: 2)
+        for tenant in ["", "acme"] {
+            let key = Keys.spanChunk(tenant: tenant, traceID: id, chunkStart: 99, contentHash: 5)
+            let parsed = key.withUnsafeBytes { Keys.parseSpanChunk($0) }
+            #expect(parsed?.tenant == tenant && parsed?.traceID == id && parsed?.chunkStart == 99)
+        }
+        let oneSpan = Keys.span(tenant: "", traceID: id, start: 1, spanID: SpanID(2), contentHash: 3)
+        #expect(oneSpan.withUnsafeBytes { Keys.parseSpanChunk($0) } == nil)
+    }
+}
+
+struct SpanChunkStoreTests {
+    static let t0 = SpanStoreTests.t0
+    static let now = SpanStoreTests.t0 * 1000 + SpanStoreTests.hour
+
+    private func spanRecords(_ store: SpanStore) throws -> Int {
+        var count = 0
+        for bucket in store.allBuckets {
+            try store.database.scan(bucket.family, lower: [0, Keys.spanTag], upper: [0, Keys.spanTag + 1]) { _, _ in
+                count += 1
+                return true
+            }
+        }
+        return count
+    }
+
+    @Test func aTraceOfARequestIsOneRecordReadBackInStartOrder() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // Arrival order is not start order: reads sort by start, then span id.
+        let spans = (1...6).map { n in
+            SpanBuilder.span(trace: 1 + n % 2, span: n, service: "s\(n % 3)", startMicros: Self.t0 + (7 - n) * 10)
+        }
+        _ = try store.write([store.prepare(tenant: "", spans: spans)], now: Self.now)
+        #expect(try spanRecords(store) == 2)
+        #expect(try store.statistics().spans == 6)
+        for trace: UInt64 in 1...2 {
+            let expected = spans.filter { $0.traceID.low == trace }.sorted { $0.startTimeUnixNanos < $1.startTimeUnixNanos }
+            #expect(try store.trace(tenant: "", traceID: TraceID(high: 0, low: trace)) == expected)
+        }
+        #expect(try store.archive(tenant: "", traceID: TraceID(high: 0, low: 1)) == 3)
+        #expect(try store.archivedTrace(tenant: "", traceID: TraceID(high: 0, low: 1)).count == 3)
+    }
+
+    @Test func largeTracesAreSplitIntoBoundedChunks() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let count = SpanChunkCodec.maxSpans * 2 + 10
+        let spans = (1...UInt64(count)).map { SpanBuilder.span(trace: 1, span: $0, startMicros: Self.t0 + $0) }
+        _ = try store.write([store.prepare(tenant: "", spans: spans)], now: Self.now)
+        #expect(try spanRecords(store) == 3)
+        #expect(try store.trace(tenant: "", traceID: TraceID(high: 0, low: 1)) == spans)
+        #expect(try store.summary(tenant: "", traceID: TraceID(high: 0, low: 1))?.spanCount == UInt32(count))
+    }
+
+    /// Stores of the previous release journaled the postings themselves (version 1): they still replay.
+    @Test func legacyJournalValuesStillReplay() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let span = SpanBuilder.span(trace: 3, span: 1, service: "s", startMicros: Self.t0, tags: [.string("k", "v")])
+        do {
+            let store = try TestStores.open(dir)
+            let prepared = store.prepare(tenant: "", spans: [span])
+            _ = try store.write([prepared], now: Self.now)
+            // Replace the version 2 entry by the version 1 value of the same postings.
+            var sequence: UInt64?
+            let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
+            try store.database.scan(store.catalogFamily, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, _ in
+                sequence = Keys.parseIndexJournal(key)
+                return false
+            }
+            let batch = try WriteBatch()
+            batch.put(store.catalogFamily, key: Keys.indexJournal(sequence: try #require(sequence)), value: prepared.postings.legacyJournalValue())
+            try store.database.write(batch, sync: false)
+            store.database.close()  // no flush
+        }
+        let store = try TestStores.open(dir)
+        var found: [TraceID] = []
+        try store.scan(tenant: "", index: .tag(service: "s", key: "k", value: "v"), startMin: 0, startMax: .max) { id, _ in
+            found.append(id)
+            return true
+        }
+        #expect(found == [span.traceID])
+    }
+
+    /// A journal entry naming a chunk whose bucket is gone replays nothing for it, and the next flush deletes it.
+    @Test func replaySkipsChunksOfDroppedBuckets() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            _ = try store.write([store.prepare(tenant: "", spans: [SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0)])], now: Self.now)
+            for bucket in store.allBuckets { try store.database.dropColumnFamily(bucket.family.name) }
+            store.database.close()
+        }
+        let store = try TestStores.open(dir)
+        #expect(store.pendingIndexBytes == 0)
+        _ = try store.write([store.prepare(tenant: "", spans: [SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: Self.t0)])], now: Self.now)
+        try store.flushIndex(now: Self.now)
+        let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
+        var left = 0
+        try store.database.scan(store.catalogFamily, lower: prefix, upper: Keys.upperBound(of: prefix)) { _, _ in
+            left += 1
+            return true
+        }
+        #expect(left == 0)
+        var found: [UInt64] = []
+        try store.scan(tenant: "", index: .service("s"), startMin: 0, startMax: .max) { id, _ in
+            found.append(id.low)
+            return true
+        }
+        #expect(found == [2])
+    }
+}
