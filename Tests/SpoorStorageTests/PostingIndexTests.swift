@@ -420,15 +420,15 @@ extension PostingGroups {
     /// The version 1 journal value of the groups, as the previous release wrote it (see `absorbJournal`).
     func legacyJournalValue() -> [UInt8] {
         var out: [UInt8] = [Self.journalVersion]
-        StoredSpanCodec.putVarint(UInt64(groups.count), &out)
-        for (key, group) in groups {
-            StoredSpanCodec.putVarint(key.bucket.start, &out)
-            StoredSpanCodec.putVarint(key.bucket.width, &out)
-            out.append(group.withDurations ? 1 : 0)
-            StoredSpanCodec.putVarint(UInt64(key.prefix.count), &out)
-            out.append(contentsOf: key.prefix)
-            StoredSpanCodec.putVarint(UInt64(group.postings.count), &out)
-            for posting in group.postings {
+        StoredSpanCodec.putVarint(UInt64(groupCount), &out)
+        forEachGroup { bucket, prefix, withDurations, postings in
+            StoredSpanCodec.putVarint(bucket.start, &out)
+            StoredSpanCodec.putVarint(bucket.width, &out)
+            out.append(withDurations ? 1 : 0)
+            StoredSpanCodec.putVarint(UInt64(prefix.count), &out)
+            out.append(contentsOf: prefix)
+            StoredSpanCodec.putVarint(UInt64(postings.count), &out)
+            for posting in postings {
                 Keys.appendUInt64(posting.start, to: &out)
                 Keys.appendTraceID(posting.traceID, to: &out)
                 StoredSpanCodec.putVarint(posting.durationNanos, &out)
@@ -458,12 +458,13 @@ struct IndexJournalCodecTests {
         let value = groups.legacyJournalValue()
         let decoded = try value.withUnsafeBytes { try PostingGroups.journal($0) }
         #expect(decoded.postingCount == groups.postingCount)
-        #expect(decoded.groups.count == groups.groups.count)
-        for (key, group) in groups.groups {
-            let other = try #require(decoded.groups[key])
-            #expect(other.withDurations == group.withDurations)
-            #expect(other.postings == group.postings)
+        #expect(decoded.groupCount == groups.groupCount)
+        groups.forEachGroup { bucket, prefix, withDurations, postings in
+            #expect(Set(decoded.postings(bucket: bucket.start, width: bucket.width, prefix: prefix) ?? []) == Set(postings))
         }
+        var kinds: [[UInt8]: Bool] = [:]
+        decoded.forEachGroup { _, prefix, withDurations, _ in kinds[prefix] = withDurations }
+        #expect(kinds == [[0, 0x24, 0, 1, 65]: false, [0, 0x27, 0, 1, 65, 0]: true, [0, 0x27, 0, 1, 65, 1]: true, [0, 0x27, 0, 1, 65, 2]: true])
         // Every truncation throws; random bytes never trap.
         for length in 0..<min(value.count, 300) {
             #expect(throws: StorageError.self) { try value[..<length].withUnsafeBytes { _ = try PostingGroups.journal($0) } }
@@ -480,19 +481,32 @@ struct IndexJournalCodecTests {
         }
     }
 
-    /// New groups get arrays of their own size, not the decoder's reused buffer (which grows to the largest group):
-    /// sharing it made every one-posting group hold the largest group's capacity.
-    @Test func absorbedGroupsDoNotKeepTheDecodeBuffer() throws {
-        var source = PostingGroups()
+    /// Merging a request's groups into the pending index keeps every posting under its own group, whether the group
+    /// is new to the index or already there, and scans see each group's postings.
+    @Test func mergedGroupsKeepTheirPostings() throws {
         let bucket = BucketRef(start: 100, width: 20)
-        for n: UInt64 in 1...2_000 { source.add(Posting(start: n, traceID: TraceID(high: 0, low: n)), bucket: bucket) { $0 += [0, 0x24, 0, 1, 65] } }
-        for n: UInt64 in 1...50 { source.add(Posting(start: n, traceID: TraceID(high: 1, low: n)), bucket: bucket) { $0 += [0, 0x26, UInt8(n)] } }
-        var pending = PostingGroups()
-        try source.legacyJournalValue().withUnsafeBytes { try pending.absorbJournal($0) }
-        for (key, group) in pending.groups where key.prefix.count == 3 {
-            #expect(group.postings.count == 1)
-            #expect(group.postings.capacity < 16)
+        func groups(_ traces: ClosedRange<UInt64>, tag: UInt8) -> PostingGroups {
+            var groups = PostingGroups()
+            for n in traces {
+                groups.add(Posting(start: n, traceID: TraceID(high: 0, low: n)), bucket: bucket) { $0 += [0, 0x24, 0, 1, 65] }
+                groups.add(Posting(start: n, traceID: TraceID(high: 1, low: n)), bucket: bucket) { $0 += [0, 0x26, tag, UInt8(n % 7)] }
+            }
+            return groups
         }
-        #expect(pending.postingCount == 2_050)
+        var pending = PostingGroups()
+        pending.merge(groups(1...2_000, tag: 1))
+        pending.merge(groups(2_001...2_050, tag: 2))
+        pending.merge(groups(2_051...2_100, tag: 1))
+        #expect(pending.postingCount == 4_200)
+        #expect(pending.groupCount == 1 + 7 + 7)
+        let service = try #require(pending.postings(bucket: 100, width: 20, prefix: [0, 0x24, 0, 1, 65]))
+        #expect(Set(service.map(\.start)) == Set(1...2_100))
+        let tagged = try #require(pending.postings(bucket: 100, width: 20, prefix: [0, 0x26, 2, 3]))
+        #expect(Set(tagged.map(\.start)) == Set((2_001...2_050).filter { $0 % 7 == 3 }))
+        #expect(pending.postings(bucket: 100, width: 21, prefix: [0, 0x24, 0, 1, 65]) == nil)
+        #expect(pending.memoryBytes >= 4_200 * MemoryLayout<Posting>.stride)
+        // Dropping the bucket by retention leaves nothing.
+        pending.removeBuckets(endingBy: bucket.endNanos)
+        #expect(pending.isEmpty && pending.groupCount == 0)
     }
 }

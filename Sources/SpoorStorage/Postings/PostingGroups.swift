@@ -1,5 +1,9 @@
 import SpoorModel
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Index postings grouped by bucket and index key prefix (the key without its list suffix).
 ///
 /// One `prepare` call fills a set of groups and encodes them as a journal value; the writer stores that value with the
@@ -7,46 +11,121 @@ import SpoorModel
 /// postings over many requests before writing them is what keeps the index at a fraction of an entry per span: a tag
 /// value seen in a thousand requests becomes one list, not a thousand.
 struct PostingGroups: Sendable {
-    struct Key: Hashable, Sendable {
+    /// One group: its bucket and prefix (in `arena`), and the newest-added of its postings, which chain backwards
+    /// through `previous`.
+    private struct Group {
         var bucket: BucketRef
-        var prefix: [UInt8]
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(bucket.start)
-            prefix.withUnsafeBytes { hasher.combine(bytes: $0) }  // one call, not one per byte
-        }
-    }
-
-    /// The postings of one group, unsorted and possibly repeated; `withDurations` for the duration index.
-    struct Group: Sendable {
-        var postings: [Posting]
+        var hash: UInt64
+        var prefixOffset: Int
+        var prefixLength: Int
+        /// Index + 1 of the group's last-added posting (0: none).
+        var last: UInt32 = 0
+        var count = 0
         var withDurations: Bool
     }
 
-    private(set) var groups: [Key: Group] = [:]
-    /// Postings held (repeats included).
-    private(set) var postingCount = 0
-    /// Memory held by the groups, for the write queue's bound and the memory gauge.
-    private(set) var memoryBytes = 0
+    private var groups: [Group] = []
+    /// Every group's prefix bytes, back to back.
+    private var arena: [UInt8] = []
+    /// Open-addressing table of group indexes + 1 (0: empty); its size is a power of two.
+    private var slots: [UInt32] = []
+    /// Every posting, in the order added, with its group and the index + 1 of the previous posting of that group.
+    private var entries: [Posting] = []
+    private var groupOf: [UInt32] = []
+    private var previous: [UInt32] = []
     private var scratch: [UInt8] = []
 
-    /// Bookkeeping per group beyond its prefix bytes: the dictionary slot, the key and the postings array header.
-    static let groupOverheadBytes = 128
+    /// Seeds the group table's hash, so tag values chosen by a client cannot be made to collide. The same for every
+    /// `PostingGroups` of the process: `merge` reuses the hashes.
+    private static let seed = UInt64.random(in: .min ... .max)
 
-    var isEmpty: Bool { groups.isEmpty }
+    /// Postings held (repeats included).
+    var postingCount: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+    /// Groups held.
+    var groupCount: Int { groups.count }
+    /// Memory held, for the write queue's bound and the memory gauge.
+    var memoryBytes: Int {
+        entries.capacity * (MemoryLayout<Posting>.stride + 8) + arena.capacity + groups.capacity * MemoryLayout<Group>.stride
+            + slots.count * 4
+    }
 
     /// Adds one posting under the prefix that `build` appends to an empty buffer. The buffer is reused: a prefix is
     /// copied only for a new group.
     mutating func add(_ posting: Posting, bucket: BucketRef, withDurations: Bool = false, prefix build: (inout [UInt8]) -> Void) {
-        scratch.removeAll(keepingCapacity: true)
-        build(&scratch)
-        postingCount += 1
-        memoryBytes += MemoryLayout<Posting>.stride
-        let probe = Key(bucket: bucket, prefix: scratch)
-        if groups[probe]?.postings.append(posting) != nil { return }
-        groups[Key(bucket: bucket, prefix: scratch.withUnsafeBufferPointer { Array($0) })] =
-            Group(postings: [posting], withDurations: withDurations)
-        memoryBytes += scratch.count + Self.groupOverheadBytes
+        var buffer = scratch
+        scratch = []
+        buffer.removeAll(keepingCapacity: true)
+        build(&buffer)
+        let index = buffer.withUnsafeBytes {
+            self.group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
+        }
+        scratch = buffer
+        append(posting, to: index)
+    }
+
+    private mutating func append(_ posting: Posting, to group: Int) {
+        entries.append(posting)
+        groupOf.append(UInt32(group))
+        previous.append(groups[group].last)
+        groups[group].last = UInt32(entries.count)
+        groups[group].count += 1
+    }
+
+    private static func hash(_ bucket: BucketRef, _ prefix: UnsafeRawBufferPointer) -> UInt64 {
+        var h = seed ^ bucket.start &* 0x9E37_79B9_7F4A_7C15
+        var offset = 0
+        while offset + 8 <= prefix.count {
+            h = WordHash.mix(h ^ prefix.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+        }
+        var tail = UInt64(prefix.count) << 56
+        for i in offset..<prefix.count { tail |= UInt64(prefix[i]) << UInt64(8 * (i - offset)) }
+        return WordHash.mix(h ^ tail)
+    }
+
+    /// The index of the group of (bucket, prefix), created when new.
+    private mutating func group(bucket: BucketRef, withDurations: Bool, prefix: UnsafeRawBufferPointer, hash: UInt64) -> Int {
+        if let (_, found) = find(bucket: bucket, prefix: prefix, hash: hash), let found { return found }
+        if (groups.count + 1) * 4 > slots.count * 3 { grow() }
+        guard let (slot, _) = find(bucket: bucket, prefix: prefix, hash: hash) else { preconditionFailure("full group table") }
+        groups.append(
+            Group(bucket: bucket, hash: hash, prefixOffset: arena.count, prefixLength: prefix.count, withDurations: withDurations))
+        arena.append(contentsOf: prefix)
+        slots[slot] = UInt32(groups.count)
+        return groups.count - 1
+    }
+
+    /// The slot holding (bucket, prefix) with its group, or the empty slot where it would go (nil when the table has
+    /// no slots yet).
+    private func find(bucket: BucketRef, prefix: UnsafeRawBufferPointer, hash: UInt64) -> (Int, Int?)? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return arena.withUnsafeBytes { arena in
+            while true {
+                let entry = slots[slot]
+                if entry == 0 { return (slot, nil) }
+                let group = groups[Int(entry) - 1]
+                if group.hash == hash, group.bucket == bucket, group.prefixLength == prefix.count,
+                    prefix.isEmpty || memcmp(arena.baseAddress! + group.prefixOffset, prefix.baseAddress!, prefix.count) == 0
+                {
+                    return (slot, Int(entry) - 1)
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    private mutating func grow() {
+        let size = max(1024, slots.count * 2)
+        slots = [UInt32](repeating: 0, count: size)
+        let mask = size - 1
+        for (index, group) in groups.enumerated() {
+            var slot = Int(truncatingIfNeeded: group.hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = UInt32(index + 1)
+        }
     }
 
     /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
@@ -74,35 +153,68 @@ struct PostingGroups: Sendable {
         for log in span.logs { log.fields.forEach(indexTag) }
     }
 
-    /// Adds every group of `other` (one lookup per group, not per posting).
+    /// Adds every posting of `other`: one table lookup per group, then an append per posting.
     mutating func merge(_ other: PostingGroups) {
-        if groups.isEmpty {
+        if isEmpty {
             self = other
             return
         }
-        for (key, group) in other.groups {
-            if groups[key]?.postings.append(contentsOf: group.postings) == nil {
-                groups[key] = group
-                memoryBytes += key.prefix.count + Self.groupOverheadBytes
+        var remap: [Int] = []
+        remap.reserveCapacity(other.groups.count)
+        other.arena.withUnsafeBytes { otherArena in
+            for group in other.groups {
+                let prefix = UnsafeRawBufferPointer(rebasing: otherArena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)])
+                remap.append(self.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash))
             }
-            memoryBytes += group.postings.count * MemoryLayout<Posting>.stride
         }
-        postingCount += other.postingCount
+        entries.reserveCapacity(entries.count + other.entries.count)
+        groupOf.reserveCapacity(entries.count + other.entries.count)
+        previous.reserveCapacity(entries.count + other.entries.count)
+        for (posting, group) in zip(other.entries, other.groupOf) { append(posting, to: remap[Int(group)]) }
     }
 
     /// The postings of one group (a copy, for a scan), or nil.
     func postings(bucket: UInt64, width: UInt64, prefix: [UInt8]) -> [Posting]? {
-        groups[Key(bucket: BucketRef(start: bucket, width: width), prefix: prefix)]?.postings
+        let ref = BucketRef(start: bucket, width: width)
+        guard let (_, found) = prefix.withUnsafeBytes({ find(bucket: ref, prefix: $0, hash: Self.hash(ref, $0)) }), let found else {
+            return nil
+        }
+        return postings(of: found)
+    }
+
+    private func postings(of group: Int) -> [Posting] {
+        var result: [Posting] = []
+        result.reserveCapacity(groups[group].count)
+        var next = groups[group].last
+        while next != 0 {
+            result.append(entries[Int(next) - 1])
+            next = previous[Int(next) - 1]
+        }
+        return result
+    }
+
+    /// Calls `body` with every group's bucket, prefix, kind and postings (most recently added first).
+    func forEachGroup(_ body: (BucketRef, [UInt8], Bool, [Posting]) -> Void) {
+        for (index, group) in groups.enumerated() {
+            body(group.bucket, Array(arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)]), group.withDurations, postings(of: index))
+        }
     }
 
     /// Drops the groups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
     mutating func removeBuckets(endingBy cutoff: UInt64) {
-        let gone = groups.keys.filter { $0.bucket.endNanos <= cutoff }
-        for key in gone {
-            guard let group = groups.removeValue(forKey: key) else { continue }
-            postingCount -= group.postings.count
-            memoryBytes -= group.postings.count * MemoryLayout<Posting>.stride + key.prefix.count + Self.groupOverheadBytes
+        guard groups.contains(where: { $0.bucket.endNanos <= cutoff }) else { return }
+        var kept = PostingGroups()
+        var remap = [Int?](repeating: nil, count: groups.count)
+        arena.withUnsafeBytes { arena in
+            for (index, group) in groups.enumerated() where group.bucket.endNanos > cutoff {
+                let prefix = UnsafeRawBufferPointer(rebasing: arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)])
+                remap[index] = kept.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash)
+            }
         }
+        for (posting, group) in zip(entries, groupOf) {
+            if let target = remap[Int(group)] { kept.append(posting, to: target) }
+        }
+        self = kept
     }
 
     // MARK: - Posting lists
@@ -113,82 +225,97 @@ struct PostingGroups: Sendable {
     /// Appends the posting lists of every group and, per tenant and bucket, the pages of the trace table they number
     /// their traces in. Lists are cut by time slot (every start within `postingSlotNanos` below the list's
     /// `maxStart`) and by `PostingList.maxEntries`; each is keyed `prefix maxStart hash`.
-    func emit(into entries: inout [PreparedWrite.Entry]) {
-        struct TableKey: Hashable {
-            var tenant: ArraySlice<UInt8>
-            var bucket: BucketRef
+    func emit(into output: inout [PreparedWrite.Entry]) {
+        // The postings of each group, contiguous (a counting sort by group).
+        var starts = [Int](repeating: 0, count: groups.count + 1)
+        for group in groupOf { starts[Int(group) + 1] += 1 }
+        for index in groups.indices { starts[index + 1] += starts[index] }
+        var byGroup = [Posting](repeating: Posting(start: 0, traceID: .zero), count: entries.count)
+        var cursor = starts
+        for (posting, group) in zip(entries, groupOf) {
+            byGroup[cursor[Int(group)]] = posting
+            cursor[Int(group)] += 1
         }
+
+        // One trace table per tenant and bucket (a handful per flush: found by a linear search).
         struct Table {
+            var tenant: [UInt8]
+            var bucket: BucketRef
             /// Each trace's earliest posting start: tables number traces in time order.
             var traces: [TraceID: UInt64] = [:]
             var numbers: [TraceID: UInt32] = [:]
             var hash: UInt64 = 0
         }
-        var tables: [TableKey: Table] = [:]
-        func tableKey(_ key: Key) -> TableKey? {
-            guard let length = key.prefix.first, key.prefix.count > Int(length) else { return nil }
-            return TableKey(tenant: key.prefix[...Int(length)], bucket: key.bucket)
-        }
-        for (key, group) in groups {
-            guard let tableKey = tableKey(key) else { continue }
-            var table = tables.removeValue(forKey: tableKey) ?? Table()  // removed so it is mutated in place
-            for posting in group.postings {
-                if let known = table.traces[posting.traceID], known <= posting.start { continue }
-                table.traces[posting.traceID] = posting.start
+        var tables: [Table] = []
+        var tableOf = [Int](repeating: -1, count: groups.count)
+        arena.withUnsafeBytes { arena in
+            for (index, group) in groups.enumerated() {
+                guard let length = group.prefixLength > 0 ? Int(arena[group.prefixOffset]) : nil, group.prefixLength > length else { continue }
+                let tenant = UnsafeRawBufferPointer(rebasing: arena[group.prefixOffset..<(group.prefixOffset + 1 + length)])
+                if let known = tables.firstIndex(where: { $0.bucket == group.bucket && $0.tenant.elementsEqual(tenant) }) {
+                    tableOf[index] = known
+                } else {
+                    tableOf[index] = tables.count
+                    tables.append(Table(tenant: Array(tenant), bucket: group.bucket))
+                }
             }
-            tables[tableKey] = table
         }
-        for (tableKey, var table) in tables {
+        for index in groups.indices where tableOf[index] >= 0 {
+            for posting in byGroup[starts[index]..<starts[index + 1]] {
+                if let known = tables[tableOf[index]].traces[posting.traceID], known <= posting.start { continue }
+                tables[tableOf[index]].traces[posting.traceID] = posting.start
+            }
+        }
+        for index in tables.indices {
             // In time order (then by id), so the same postings always give the same table and keys, and a list's
             // entries, sorted by time, have near numbers: small deltas, and few pages to read.
-            let ids = table.traces.sorted { a, b in a.value != b.value ? a.value < b.value : (a.key.high, a.key.low) < (b.key.high, b.key.low) }
-                .map(\.key)
-            table.numbers.reserveCapacity(ids.count)
-            for (number, id) in ids.enumerated() { table.numbers[id] = UInt32(number) }
+            let ids = tables[index].traces.sorted { a, b in
+                a.value != b.value ? a.value < b.value : (a.key.high, a.key.low) < (b.key.high, b.key.low)
+            }.map(\.key)
+            tables[index].traces = [:]
+            tables[index].numbers.reserveCapacity(ids.count)
+            for (number, id) in ids.enumerated() { tables[index].numbers[id] = UInt32(number) }
             var whole: [UInt8] = []
             whole.reserveCapacity(ids.count * 16)
             for id in ids { Keys.appendTraceID(id, to: &whole) }
-            table.hash = PostingList.hash(whole)
+            tables[index].hash = PostingList.hash(whole)
             var page = 0
             while page * Self.tracesPerPage < ids.count {
                 let slice = ids[(page * Self.tracesPerPage)..<min(ids.count, (page + 1) * Self.tracesPerPage)]
-                entries.append(
+                output.append(
                     .init(
-                        bucket: tableKey.bucket,
-                        key: Keys.traceTablePage(tenant: tableKey.tenant, hash: table.hash, page: UInt32(page)),
+                        bucket: tables[index].bucket,
+                        key: Keys.traceTablePage(tenant: tables[index].tenant[...], hash: tables[index].hash, page: UInt32(page)),
                         value: TraceTable.encode(Array(slice))))
                 page += 1
             }
-            table.traces = [:]
-            tables[tableKey] = table
         }
-        for (key, group) in groups {
-            guard let tableKey = tableKey(key), let table = tables[tableKey] else { continue }
-            var postings = group.postings
-            if postings.count > 1 {
-                postings.sort(by: Posting.newerFirst)
-                var kept = 1
-                for i in 1..<postings.count where postings[i] != postings[kept - 1] {
-                    postings[kept] = postings[i]
-                    kept += 1
-                }
-                postings.removeLast(postings.count - kept)
+
+        for (index, group) in groups.enumerated() where tableOf[index] >= 0 {
+            let table = tables[tableOf[index]]
+            byGroup[starts[index]..<starts[index + 1]].sort(by: Posting.newerFirst)
+            // Repeats removed, in place.
+            var end = starts[index]
+            for i in starts[index]..<starts[index + 1] where end == starts[index] || byGroup[i] != byGroup[end - 1] {
+                byGroup[end] = byGroup[i]
+                end += 1
             }
-            var first = 0
-            while first < postings.count {
-                let maxStart = postings[first].start
-                var end = first + 1
-                let limit = min(postings.count, first + PostingList.maxEntries)
-                while end < limit, maxStart - postings[end].start < Keys.postingSlotNanos { end += 1 }
+            let prefix = arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)]
+            var first = starts[index]
+            while first < end {
+                let maxStart = byGroup[first].start
+                var last = first + 1
+                let limit = min(end, first + PostingList.maxEntries)
+                while last < limit, maxStart - byGroup[last].start < Keys.postingSlotNanos { last += 1 }
                 var value: [UInt8] = []
                 PostingList.encode(
-                    postings[first..<end], withDurations: group.withDurations, table: table.hash, paged: true,
+                    byGroup[first..<last], withDurations: group.withDurations, table: table.hash, paged: true,
                     number: { table.numbers[$0] ?? 0 }, into: &value)
-                var listKey = key.prefix
+                var listKey = Array(prefix)
                 Keys.appendUInt64(maxStart, to: &listKey)
                 Keys.appendUInt64(PostingList.hash(value), to: &listKey)
-                entries.append(.init(bucket: key.bucket, key: listKey, value: value))
-                first = end
+                output.append(.init(bucket: group.bucket, key: listKey, value: value))
+                first = last
             }
         }
     }
@@ -204,29 +331,15 @@ struct PostingGroups: Sendable {
     /// group := [bucketStart:varint] [bucketWidth:varint] [withDurations:u8] [prefix length:varint] [prefix]
     ///          [count:varint] count × ([start:u64 BE] [trace id:16] [duration:varint])
     /// ```
-    /// Adds the groups of a journal value, one lookup per group. Nothing is added when the value is corrupt: a first
-    /// pass only checks the value, the second adds it, reusing buffers so a known group costs no allocation.
+    /// Adds the groups of a version 1 journal value, one lookup per group. Nothing is added when the value is
+    /// corrupt: a first pass only checks the value, the second adds it.
     mutating func absorbJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) {
         var buffer: [Posting] = []
         try Self.walkJournal(value, postings: &buffer) { _, _, _, _ in }
-        var probe = scratch
         try Self.walkJournal(value, postings: &buffer) { bucket, withDurations, prefix, postings in
-            probe.removeAll(keepingCapacity: true)
-            probe.append(contentsOf: prefix)
-            let key = Key(bucket: bucket, prefix: probe)
-            if groups[key]?.postings.append(contentsOf: postings) == nil {
-                // A fresh array of exactly this size: `Array(postings)` could share the reused buffer's storage (and
-                // its capacity) when the slice spans all of it.
-                var own: [Posting] = []
-                own.reserveCapacity(postings.count)
-                own.append(contentsOf: postings)
-                groups[Key(bucket: bucket, prefix: Array(prefix))] = Group(postings: own, withDurations: withDurations)
-                memoryBytes += prefix.count + Self.groupOverheadBytes
-            }
-            memoryBytes += postings.count * MemoryLayout<Posting>.stride
-            postingCount += postings.count
+            let group = self.group(bucket: bucket, withDurations: withDurations, prefix: prefix, hash: Self.hash(bucket, prefix))
+            for posting in postings { append(posting, to: group) }
         }
-        scratch = probe
     }
 
     /// Decodes a journal value group by group; `group` gets each group's bucket, kind, prefix and postings (in the

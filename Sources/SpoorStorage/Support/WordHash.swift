@@ -19,7 +19,7 @@ enum WordHash {
     }
 
     @inline(__always)
-    private static func mix(_ value: UInt64) -> UInt64 {
+    static func mix(_ value: UInt64) -> UInt64 {
         var h = value &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 31
         h = h &* 0x94D0_49BB_1331_11EB
