@@ -46,21 +46,31 @@ extension SpanStore {
         var upper = prefix
         Keys.appendUInt64(endSeconds, to: &upper)
         var slots: [SlotKey: SpanRollup] = [:]
-        // A slot's entries live in the buckets its spans started in: every bucket overlapping the slots' time.
-        for bucket in buckets(overlapping: firstSlot &* 1_000_000_000, endSeconds &* 1_000_000_000) {
-            do {
-                try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
-                    guard let parsed = Keys.parseRollup(key, prefixLength: prefix.count),
-                        kinds.isEmpty || kinds.contains(parsed.kind)
-                    else { return true }
-                    guard let rollup = SpanRollup(value) else { throw StorageError.corrupt("rollup value") }
-                    slots[SlotKey(slot: parsed.slot, operation: parsed.operation, kind: parsed.kind), default: SpanRollup()]
-                        .merge(rollup)
-                    return true
-                }
-            } catch {
-                throw StorageError.wrapping(error)
+        func add(_ key: UnsafeRawBufferPointer, _ rollup: SpanRollup) {
+            guard let parsed = Keys.parseRollup(key, prefixLength: prefix.count), kinds.isEmpty || kinds.contains(parsed.kind) else {
+                return
             }
+            slots[SlotKey(slot: parsed.slot, operation: parsed.operation, kind: parsed.kind), default: SpanRollup()].merge(rollup)
+        }
+        // Pending rollups and the store are read between two looks at the flush count: a flush in between (it writes
+        // the pending rollups, then clears them) would count them twice, so the read is repeated.
+        while true {
+            slots = [:]
+            let (unflushed, flushes) = pending.withLock { ($0.rollups.between(lower, upper), $0.flushes) }
+            for (key, rollup) in unflushed { key.withUnsafeBytes { add($0, rollup) } }
+            // A slot's entries live in the buckets its spans started in: every bucket overlapping the slots' time.
+            for bucket in buckets(overlapping: firstSlot &* 1_000_000_000, endSeconds &* 1_000_000_000) {
+                do {
+                    try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
+                        guard let rollup = SpanRollup(value) else { throw StorageError.corrupt("rollup value") }
+                        add(key, rollup)
+                        return true
+                    }
+                } catch {
+                    throw StorageError.wrapping(error)
+                }
+            }
+            if pending.withLock({ $0.flushes }) == flushes { break }
         }
         return slots.map {
             RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation, kind: $0.key.kind, rollup: $0.value)

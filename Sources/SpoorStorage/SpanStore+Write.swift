@@ -81,18 +81,17 @@ extension SpanStore {
                     bucket: key.bucket))
         }
         for (rollupKey, rollup) in rollups {
-            prepared.entries.append(
-                .init(
-                    bucket: rollupKey.bucket,
-                    key: Keys.rollup(
-                        tenant: tenant, resolution: rollupKey.resolution, service: names.name(rollupKey.service),
-                        slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)),
-                    value: rollup.encoded(), isMerge: true))
+            prepared.rollups.add(
+                rollup, bucket: rollupKey.bucket,
+                key: Keys.rollup(
+                    tenant: tenant, resolution: rollupKey.resolution, service: names.name(rollupKey.service),
+                    slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)))
         }
         // What the queued write holds in memory: every key and value, the postings and the per-entry and per-span
         // bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
             + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + prepared.journal.count + postings.memoryBytes
+            + prepared.rollups.memoryBytes
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         return prepared
@@ -173,7 +172,10 @@ extension SpanStore {
         }
         if !indexed.isEmpty {
             pending.withLock { pending in
-                for write in indexed { pending.groups.merge(write.postings) }
+                for write in indexed {
+                    pending.groups.merge(write.postings)
+                    pending.rollups.merge(write.rollups)
+                }
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)
                 if pending.lastFlushNanos == 0 { pending.lastFlushNanos = now }  // the first write starts the clock
@@ -224,7 +226,7 @@ extension SpanStore {
         let due = pending.withLock { pending -> Bool in
             guard !pending.journal.isEmpty, now &- pending.lastFailureNanos >= configuration.indexFlushRetryNanos else { return false }
             return pending.groups.postingCount >= configuration.indexFlushPostings
-                || pending.groups.memoryBytes >= configuration.indexFlushBytes
+                || pending.memoryBytes >= configuration.indexFlushBytes
                 || now &- pending.lastFlushNanos >= configuration.indexFlushNanos
         }
         guard due else { return }
@@ -239,11 +241,12 @@ extension SpanStore {
     /// Writes the pending index postings as posting lists and deletes their journal entries, in one atomic batch.
     /// Called by the writer (never concurrently with `write`), and by `close`.
     package func flushIndex(now: UInt64) throws(StorageError) {
-        let (groups, journal) = pending.withLock { ($0.groups, $0.journal) }
+        let (groups, rollups, journal) = pending.withLock { ($0.groups, $0.rollups, $0.journal) }
         guard !journal.isEmpty else { return }
         let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
         var entries: [PreparedWrite.Entry] = []
         groups.emit(into: &entries)
+        rollups.emit(into: &entries)
         entries.sort(by: PreparedWrite.Entry.inBatchOrder)
         let batch: WriteBatch
         do {
@@ -263,6 +266,8 @@ extension SpanStore {
         // see them twice (scans allow repeats), and one that copies after sees the lists.
         pending.withLock { pending in
             pending.groups = PostingGroups()
+            pending.rollups = PendingRollups()
+            pending.flushes += 1
             pending.journal.removeAll()
             pending.lastFlushNanos = now
         }

@@ -137,7 +137,10 @@ package final class SpanStore: Sendable {
                 else { continue }
                 spans.removeAll(keepingCapacity: true)
                 try chunk.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: traceID, chunkStart: chunkStart, into: &spans) }
-                for span in spans { pending.groups.addPostings(of: span, tenant: tenant, bucket: reference.bucket) }
+                for span in spans {
+                    pending.groups.addPostings(of: span, tenant: tenant, bucket: reference.bucket)
+                    pending.rollups.add(span: span, tenant: tenant, bucket: reference.bucket)
+                }
             }
         }
         do {
@@ -182,7 +185,7 @@ package final class SpanStore: Sendable {
     }
 
     /// Memory held by index postings not yet flushed.
-    package var pendingIndexBytes: Int { pending.withLock { $0.groups.memoryBytes } }
+    package var pendingIndexBytes: Int { pending.withLock { $0.memoryBytes } }
 
     // MARK: - Buckets
 
@@ -219,7 +222,10 @@ package final class SpanStore: Sendable {
             return expired
         }
         guard !expired.isEmpty else { return 0 }
-        pending.withLock { $0.groups.removeBuckets(endingBy: cutoff) }
+        pending.withLock { pending in
+            pending.groups.removeBuckets(endingBy: cutoff)
+            pending.rollups.removeBuckets(endingBy: cutoff)
+        }
         let expiredStarts = Set(expired.map(\.startSeconds))
         let removed = state.withLock { $0.catalog.removeBuckets(expiredStarts) }
         do {
@@ -358,6 +364,8 @@ package struct PreparedWrite: Sendable {
     var entries: [Entry] = []
     /// The index postings of these spans grouped by index key: the writer adds them to the pending index.
     var postings = PostingGroups()
+    /// The Monitor rollups of these spans: the writer adds them to the pending index.
+    var rollups = PendingRollups()
     /// The journal value (`IndexJournal`) naming the chunks written, stored with them so a restart can derive the
     /// postings again.
     var journal: [UInt8] = []
@@ -416,6 +424,11 @@ struct CatalogEntry: Hashable, Sendable {
 /// Index postings written but not yet flushed as posting lists, with the journal entries that hold them.
 struct PendingIndex {
     var groups = PostingGroups()
+    var rollups = PendingRollups()
+    /// Flushes so far: a reader of both the pending rollups and the store checks it did not change in between.
+    var flushes: UInt64 = 0
+    /// Memory held by the postings and the rollups.
+    var memoryBytes: Int { groups.memoryBytes + rollups.memoryBytes }
     var journal: [UInt64] = []
     var nextSequence: UInt64 = 1
     var lastFlushNanos: UInt64 = 0

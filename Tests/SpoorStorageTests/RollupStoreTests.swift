@@ -214,3 +214,79 @@ struct RollupStoreTests {
         #expect(try store.archivedTrace(tenant: "other", traceID: TraceID(high: 0, low: 9)).isEmpty)
     }
 }
+
+/// Monitor rollups are summed in the pending index and written at index flushes.
+struct PendingRollupTests {
+    static let t0 = RollupStoreTests.t0
+    static let now = RollupStoreTests.t0Nanos + 2 * RollupStoreTests.hour
+
+    private func write(_ store: SpanStore, _ spans: [Span], now: UInt64 = now) throws {
+        _ = try store.write([store.prepare(tenant: "", spans: spans)], now: now)
+    }
+
+    private func calls(_ store: SpanStore, service: String = "s") throws -> [String: UInt64] {
+        let slots = try store.rollups(
+            tenant: "", service: service, kinds: [], startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour,
+            endNanos: RollupStoreTests.t0Nanos + RollupStoreTests.hour, resolution: .minute)
+        return slots.reduce(into: [:]) { $0[$1.operation, default: 0] += $1.rollup.count }
+    }
+
+    private func rollupKeys(_ store: SpanStore) throws -> Int {
+        var count = 0
+        for bucket in store.allBuckets {
+            try store.database.scan(bucket.family, lower: [0, Keys.rollupMinuteTag], upper: [0, Keys.rollupHourTag + 1]) { _, _ in
+                count += 1
+                return true
+            }
+        }
+        return count
+    }
+
+    private static func spans(_ traces: ClosedRange<UInt64>) -> [Span] {
+        traces.map { SpanBuilder.span(trace: $0, span: 1, service: "s", operation: "op\($0 % 2)", startMicros: Self.t0 + $0) }
+    }
+
+    @Test func requestsAreSummedInMemoryAndWrittenOncePerFlush() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        try write(store, Self.spans(1...10))
+        try write(store, Self.spans(11...20))
+        #expect(try rollupKeys(store) == 0)
+        #expect(try calls(store) == ["op0": 10, "op1": 10])  // read from the pending index
+        try store.flushIndex(now: Self.now)
+        #expect(try rollupKeys(store) == 4)  // one operand per (operation, resolution), not one per request
+        #expect(store.pendingIndexBytes == 0)
+        #expect(try calls(store) == ["op0": 10, "op1": 10])  // read from the store, not counted twice
+        try write(store, Self.spans(21...22))
+        #expect(try calls(store) == ["op0": 11, "op1": 11])  // both
+    }
+
+    /// A crash before the flush: the journal's chunks give the rollups back.
+    @Test func unflushedRollupsSurviveACrashThroughTheJournal() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            try write(store, Self.spans(1...5))
+            try write(store, Self.spans(6...9))
+            store.database.close()  // no flush
+        }
+        let store = try TestStores.open(dir)
+        #expect(try calls(store) == ["op0": 4, "op1": 5])
+        try store.flushIndex(now: Self.now)
+        #expect(try calls(store) == ["op0": 4, "op1": 5])
+    }
+
+    @Test func retentionDropsPendingRollups() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir, retentionNanos: RollupStoreTests.hour)
+        try write(store, Self.spans(1...3), now: RollupStoreTests.t0Nanos + RollupStoreTests.minute)
+        #expect(store.pendingIndexBytes > 0)
+        #expect(try store.applyRetention(now: RollupStoreTests.t0Nanos + 30 * RollupStoreTests.hour) == 1)
+        #expect(store.pendingIndexBytes == 0)
+        try store.flushIndex(now: RollupStoreTests.t0Nanos + 30 * RollupStoreTests.hour)
+        #expect(store.allBuckets.isEmpty)
+    }
+}
