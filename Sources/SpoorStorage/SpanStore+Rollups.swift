@@ -46,24 +46,25 @@ extension SpanStore {
         var upper = prefix
         Keys.appendUInt64(endSeconds, to: &upper)
         var slots: [SlotKey: SpanRollup] = [:]
-        func add(_ key: UnsafeRawBufferPointer, _ rollup: SpanRollup) {
-            guard let parsed = Keys.parseRollup(key, prefixLength: prefix.count), kinds.isEmpty || kinds.contains(parsed.kind) else {
-                return
-            }
-            slots[SlotKey(slot: parsed.slot, operation: parsed.operation, kind: parsed.kind), default: SpanRollup()].merge(rollup)
+        func add(slot: UInt64, kind: SpanKind, operation: String, _ rollup: SpanRollup) {
+            guard slot >= firstSlot, slot < endSeconds, kinds.isEmpty || kinds.contains(kind) else { return }
+            slots[SlotKey(slot: slot, operation: operation, kind: kind), default: SpanRollup()].merge(rollup)
         }
         // Pending rollups and the store are read between two looks at the flush count: a flush in between (it writes
         // the pending rollups, then clears them) would count them twice, so the read is repeated.
         while true {
             slots = [:]
-            let (unflushed, flushes) = pending.withLock { ($0.rollups.between(lower, upper), $0.flushes) }
-            for (key, rollup) in unflushed { key.withUnsafeBytes { add($0, rollup) } }
+            let (unflushed, flushes) = pending.withLock {
+                ($0.rollups.slots(tenant: tenant, service: service, resolution: resolution), $0.flushes)
+            }
+            for entry in unflushed { add(slot: entry.slot, kind: entry.kind, operation: entry.operation, entry.rollup) }
             // A slot's entries live in the buckets its spans started in: every bucket overlapping the slots' time.
             for bucket in buckets(overlapping: firstSlot &* 1_000_000_000, endSeconds &* 1_000_000_000) {
                 do {
                     try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
+                        guard let parsed = Keys.parseRollup(key, prefixLength: prefix.count) else { return true }
                         guard let rollup = SpanRollup(value) else { throw StorageError.corrupt("rollup value") }
-                        add(key, rollup)
+                        add(slot: parsed.slot, kind: parsed.kind, operation: parsed.operation, rollup)
                         return true
                     }
                 } catch {

@@ -11,9 +11,9 @@ extension SpanStore {
     package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
         let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
         var prepared = PreparedWrite(tenant: tenant)
-        var rollups: [InternedRollupKey: SpanRollup] = [:]
+        var rollups = PendingRollups()
+        let tenantID = rollups.id(tenant)
         var catalog = Set<InternedCatalogKey>()
-        var names = NameInterner()
         var postings = PostingGroups()
         // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
         var openChunk: [SummaryKey: Int] = [:]
@@ -34,16 +34,14 @@ extension SpanStore {
             let start = span.startTimeUnixNanos
             let kind = span.kind
             let startSeconds = start / 1_000_000_000
-            let isError = span.isError
-            // Names are interned once per call, so the per-span rollup and catalog keys hash integers, not strings.
-            let serviceID = names.id(service)
-            let operationID = names.id(span.operationName)
-            for resolution in [RollupResolution.minute, .hour] {
-                let rollupKey = InternedRollupKey(
-                    bucket: bucket, resolution: resolution, service: serviceID, slot: startSeconds - startSeconds % resolution.seconds,
-                    kind: kind, operation: operationID)
-                rollups[rollupKey, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: isError)
-            }
+            // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
+            let serviceID = rollups.id(service)
+            let operationID = rollups.id(span.operationName)
+            rollups.add(
+                durationNanos: span.durationNanos, isError: span.isError,
+                key: PendingRollups.Key(
+                    bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID, kind: kind,
+                    minute: startSeconds - startSeconds % 60))
             prepared.edgeSpans.append(
                 EdgeSpan(
                     traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
@@ -54,7 +52,7 @@ extension SpanStore {
         var encoder = SpanChunkEncoder()
         var references: [IndexJournal.ChunkReference] = []
         references.reserveCapacity(chunks.count)
-        prepared.entries.reserveCapacity(chunks.count * 2 + rollups.count)
+        prepared.entries.reserveCapacity(chunks.count * 2)
         for chunk in chunks {
             var summary = TraceSummary()
             var chunkStart = UInt64.max
@@ -77,16 +75,10 @@ extension SpanStore {
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(
-                    service: names.name(key.service), operation: OperationKey(name: names.name(key.operation), kind: key.kind),
-                    bucket: key.bucket))
+                    service: rollups.names.name(key.service),
+                    operation: OperationKey(name: rollups.names.name(key.operation), kind: key.kind), bucket: key.bucket))
         }
-        for (rollupKey, rollup) in rollups {
-            prepared.rollups.add(
-                rollup, bucket: rollupKey.bucket,
-                key: Keys.rollup(
-                    tenant: tenant, resolution: rollupKey.resolution, service: names.name(rollupKey.service),
-                    slot: rollupKey.slot, kind: rollupKey.kind, operation: names.name(rollupKey.operation)))
-        }
+        prepared.rollups = rollups
         // What the queued write holds in memory: every key and value, the postings and the per-entry and per-span
         // bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
@@ -298,30 +290,25 @@ extension SpanStore {
     }
 }
 
-/// Service and operation names of one `prepare` call, numbered.
-struct NameInterner {
+/// Names numbered in order of first use.
+struct NameInterner: Sendable {
     private var ids: [String: UInt32] = [:]
-    private var names: [String] = []
+    private(set) var all: [String] = []
+    /// UTF-8 bytes of the names held.
+    private(set) var byteCount = 0
 
     mutating func id(_ name: String) -> UInt32 {
         if let id = ids[name] { return id }
-        let id = UInt32(names.count)
+        let id = UInt32(all.count)
         ids[name] = id
-        names.append(name)
+        all.append(name)
+        byteCount += name.utf8.count
         return id
     }
 
-    func name(_ id: UInt32) -> String { names[Int(id)] }
-}
+    func existingID(_ name: String) -> UInt32? { ids[name] }
 
-/// A rollup key with interned names.
-struct InternedRollupKey: Hashable {
-    var bucket: BucketRef
-    var resolution: RollupResolution
-    var service: UInt32
-    var slot: UInt64
-    var kind: SpanKind
-    var operation: UInt32
+    func name(_ id: UInt32) -> String { all[Int(id)] }
 }
 
 /// A catalog entry with interned names.

@@ -224,11 +224,36 @@ struct PendingRollupTests {
         _ = try store.write([store.prepare(tenant: "", spans: spans)], now: now)
     }
 
-    private func calls(_ store: SpanStore, service: String = "s") throws -> [String: UInt64] {
+    private func calls(_ store: SpanStore, service: String = "s", resolution: RollupResolution = .minute) throws -> [String: UInt64] {
         let slots = try store.rollups(
             tenant: "", service: service, kinds: [], startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour,
-            endNanos: RollupStoreTests.t0Nanos + RollupStoreTests.hour, resolution: .minute)
+            endNanos: RollupStoreTests.t0Nanos + RollupStoreTests.hour, resolution: resolution)
         return slots.reduce(into: [:]) { $0[$1.operation, default: 0] += $1.rollup.count }
+    }
+
+    /// Hours are summed from the pending minutes, before and after the flush alike.
+    @Test func hourRollupsAreSummedFromMinutes() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let minute = RollupStoreTests.minute / 1000
+        let spans = (0..<6).map { n in
+            SpanBuilder.span(trace: 100 + n, span: 1, service: "s", operation: "op", startMicros: Self.t0 + n * 7 * minute)
+        }
+        try write(store, spans)
+        #expect(try calls(store, resolution: .hour) == ["op": 6])
+        let before = try store.rollups(
+            tenant: "", service: "s", kinds: [], startNanos: RollupStoreTests.t0Nanos, endNanos: RollupStoreTests.t0Nanos + RollupStoreTests.hour,
+            resolution: .minute)
+        #expect(before.count == 6)
+        try store.flushIndex(now: Self.now)
+        #expect(try calls(store, resolution: .hour) == ["op": 6])
+        #expect(try rollupKeys(store) == 6 + 1)  // six minutes, one hour
+        let after = try store.rollups(
+            tenant: "", service: "s", kinds: [], startNanos: RollupStoreTests.t0Nanos, endNanos: RollupStoreTests.t0Nanos + RollupStoreTests.hour,
+            resolution: .minute)
+        #expect(after == before)
+        #expect(try calls(store, service: "other", resolution: .hour).isEmpty)
     }
 
     private func rollupKeys(_ store: SpanStore) throws -> Int {

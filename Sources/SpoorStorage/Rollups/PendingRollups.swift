@@ -2,46 +2,49 @@ import SpoorModel
 
 /// Monitor rollups written but not yet flushed, summed in memory across requests.
 ///
-/// A request's spans touch hundreds of (service, kind, operation, slot) keys; written per request, each would be a
-/// merge operand (a memtable insert) per request. Summed here, an index flush writes one operand per key for every
-/// request since the last flush, in the same batch that deletes the journal entries. After a crash, the journal
-/// replay derives them again from the chunks it names (`add(span:tenant:bucket:)`), as it does the postings.
+/// A request's spans touch hundreds of (service, kind, operation, minute) keys; written per request, each would be a
+/// merge operand (a memtable insert) per request and resolution. Summed here, an index flush writes one operand per
+/// key and resolution for every request since the last flush, in the same batch that deletes the journal entries;
+/// hour rollups are summed from the minutes at that point. After a crash, the journal replay derives them again from
+/// the chunks it names (`add(span:tenant:bucket:)`), as it does the postings.
 struct PendingRollups: Sendable {
+    /// One minute of one (tenant, service, kind, operation), names numbered by `names`.
     struct Key: Hashable, Sendable {
         var bucket: BucketRef
-        /// The rollup's store key (`Keys.rollup`).
-        var key: [UInt8]
+        var tenant: UInt32
+        var service: UInt32
+        var operation: UInt32
+        var kind: SpanKind
+        /// Seconds since the epoch, a multiple of 60.
+        var minute: UInt64
     }
 
+    private(set) var names = NameInterner()
     private(set) var rollups: [Key: SpanRollup] = [:]
 
-    /// Bookkeeping per key beyond its bytes: the dictionary slot, the key and the rollup's histogram.
-    static let entryOverheadBytes = 192
+    /// Bookkeeping per key: the dictionary slot, the key and the rollup's histogram.
+    static let entryOverheadBytes = 160
 
     var isEmpty: Bool { rollups.isEmpty }
 
     /// Memory held, for the flush budget and the memory gauge (an estimate).
-    private(set) var memoryBytes = 0
+    var memoryBytes: Int { rollups.count * Self.entryOverheadBytes + names.byteCount }
 
-    mutating func add(_ rollup: SpanRollup, bucket: BucketRef, key: [UInt8]) {
-        let entryKey = Key(bucket: bucket, key: key)
-        if rollups[entryKey]?.merge(rollup) == nil {
-            rollups[entryKey] = rollup
-            memoryBytes += key.count + Self.entryOverheadBytes
-        }
+    /// The number of a tenant, service or operation name.
+    mutating func id(_ name: String) -> UInt32 { names.id(name) }
+
+    /// Counts one span under already numbered names.
+    mutating func add(durationNanos: UInt64, isError: Bool, key: Key) {
+        rollups[key, default: SpanRollup()].add(durationNanos: durationNanos, isError: isError)
     }
 
-    /// Counts one span at both resolutions (what `SpanStore.prepare` does for a request, one span at a time).
+    /// Counts one span (what `SpanStore.prepare` does for a request, one span at a time).
     mutating func add(span: Span, tenant: String, bucket: BucketRef) {
         let seconds = span.startTimeUnixNanos / 1_000_000_000
-        var rollup = SpanRollup()
-        rollup.add(durationNanos: span.durationNanos, isError: span.isError)
-        for resolution in [RollupResolution.minute, .hour] {
-            let key = Keys.rollup(
-                tenant: tenant, resolution: resolution, service: span.process.serviceName,
-                slot: seconds - seconds % resolution.seconds, kind: span.kind, operation: span.operationName)
-            add(rollup, bucket: bucket, key: key)
-        }
+        let key = Key(
+            bucket: bucket, tenant: id(tenant), service: id(span.process.serviceName), operation: id(span.operationName),
+            kind: span.kind, minute: seconds - seconds % 60)
+        add(durationNanos: span.durationNanos, isError: span.isError, key: key)
     }
 
     mutating func merge(_ other: PendingRollups) {
@@ -49,28 +52,55 @@ struct PendingRollups: Sendable {
             self = other
             return
         }
-        for (key, rollup) in other.rollups { add(rollup, bucket: key.bucket, key: key.key) }
+        let remap = other.names.all.map { id($0) }
+        for (key, rollup) in other.rollups {
+            var mine = key
+            mine.tenant = remap[Int(key.tenant)]
+            mine.service = remap[Int(key.service)]
+            mine.operation = remap[Int(key.operation)]
+            if rollups[mine]?.merge(rollup) == nil { rollups[mine] = rollup }
+        }
     }
 
     /// Drops the rollups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
     mutating func removeBuckets(endingBy cutoff: UInt64) {
-        for key in rollups.keys where key.bucket.endNanos <= cutoff {
-            rollups[key] = nil
-            memoryBytes -= key.key.count + Self.entryOverheadBytes
-        }
+        for key in rollups.keys where key.bucket.endNanos <= cutoff { rollups[key] = nil }
+        if rollups.isEmpty { names = NameInterner() }
     }
 
-    /// One merge operand per key.
+    /// The rollups at `resolution` (hours summed from their minutes), keyed by slot.
+    private func slots(_ resolution: RollupResolution, where include: (Key) -> Bool = { _ in true }) -> [Key: SpanRollup] {
+        guard resolution == .hour else { return rollups.filter { include($0.key) } }
+        var hours: [Key: SpanRollup] = [:]
+        for (key, rollup) in rollups where include(key) {
+            var hour = key
+            hour.minute -= key.minute % 3600
+            hours[hour, default: SpanRollup()].merge(rollup)
+        }
+        return hours
+    }
+
+    /// One merge operand per key, at both resolutions.
     func emit(into entries: inout [PreparedWrite.Entry]) {
-        for (key, rollup) in rollups {
-            entries.append(.init(bucket: key.bucket, key: key.key, value: rollup.encoded(), isMerge: true))
+        for resolution in [RollupResolution.minute, .hour] {
+            for (key, rollup) in slots(resolution) {
+                entries.append(
+                    .init(
+                        bucket: key.bucket,
+                        key: Keys.rollup(
+                            tenant: names.name(key.tenant), resolution: resolution, service: names.name(key.service), slot: key.minute,
+                            kind: key.kind, operation: names.name(key.operation)),
+                        value: rollup.encoded(), isMerge: true))
+            }
         }
     }
 
-    /// The rollups whose key is in `[lower, upper)`.
-    func between(_ lower: [UInt8], _ upper: [UInt8]) -> [(key: [UInt8], rollup: SpanRollup)] {
-        rollups.compactMap { key, rollup in
-            !Keys.less(key.key, lower) && Keys.less(key.key, upper) ? (key.key, rollup) : nil
+    /// The rollups of one service at `resolution`: (slot start in seconds, kind, operation, rollup), one per key and
+    /// bucket.
+    func slots(tenant: String, service: String, resolution: RollupResolution) -> [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)] {
+        guard let tenantID = names.existingID(tenant), let serviceID = names.existingID(service) else { return [] }
+        return slots(resolution) { $0.tenant == tenantID && $0.service == serviceID }.map { key, rollup in
+            (key.minute, key.kind, names.name(key.operation), rollup)
         }
     }
 }
