@@ -74,7 +74,7 @@ package enum SpanChunkCodec {
             }
             return result
         }
-        spans.reserveCapacity(spans.count + spanCount)
+        if spans.capacity < spans.count + spanCount { spans.reserveCapacity(max(spans.count + spanCount, spans.capacity * 2)) }
         for _ in 0..<spanCount {
             let (start, overflow) = chunkStart.addingReportingOverflow(try r.varint())
             guard !overflow else { throw .corrupt("span chunk start") }

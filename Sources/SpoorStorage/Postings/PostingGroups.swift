@@ -167,9 +167,14 @@ struct PostingGroups: Sendable {
                 remap.append(self.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash))
             }
         }
-        entries.reserveCapacity(entries.count + other.entries.count)
-        groupOf.reserveCapacity(entries.count + other.entries.count)
-        previous.reserveCapacity(entries.count + other.entries.count)
+        // Grown geometrically: reserving exactly the merged size would copy every posting at every merge.
+        let needed = entries.count + other.entries.count
+        if needed > entries.capacity {
+            let capacity = max(needed, entries.capacity * 2)
+            entries.reserveCapacity(capacity)
+            groupOf.reserveCapacity(capacity)
+            previous.reserveCapacity(capacity)
+        }
         for (posting, group) in zip(other.entries, other.groupOf) { append(posting, to: remap[Int(group)]) }
     }
 
@@ -293,6 +298,8 @@ struct PostingGroups: Sendable {
 
         for (index, group) in groups.enumerated() where tableOf[index] >= 0 {
             let table = tables[tableOf[index]]
+            // Postings arrive roughly oldest first: reversed, they are nearly in order and the sort merges long runs.
+            byGroup[starts[index]..<starts[index + 1]].reverse()
             byGroup[starts[index]..<starts[index + 1]].sort(by: Posting.newerFirst)
             // Repeats removed, in place.
             var end = starts[index]
