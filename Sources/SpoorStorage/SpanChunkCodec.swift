@@ -27,6 +27,8 @@ package enum SpanChunkCodec {
     package static let version: UInt8 = 2
     /// Spans per chunk; a request with more spans of one trace makes several chunks.
     package static let maxSpans = 256
+    /// The smallest encoded span: start, span id (8 bytes) and nine one-byte fields.
+    static let minSpanBytes = 18
     /// Strings up to this length go into the string table; longer ones are written in place.
     static let maxInternedBytes = 128
 
@@ -47,7 +49,7 @@ package enum SpanChunkCodec {
         let spanCount = try r.count()
         let stringCount = try r.count()
         var table: [String] = []
-        table.reserveCapacity(stringCount)
+        table.reserveCapacity(min(stringCount, r.remaining))
         for _ in 0..<stringCount { table.append(try r.string()) }
         func ref() throws(StorageError) -> String {
             let index = try r.varint()
@@ -74,7 +76,9 @@ package enum SpanChunkCodec {
             }
             return result
         }
-        if spans.capacity < spans.count + spanCount { spans.reserveCapacity(max(spans.count + spanCount, spans.capacity * 2)) }
+        // At most one span per `minSpanBytes` left, so a corrupt count cannot reserve much more than the value's size.
+        let reserve = spans.count + min(spanCount, r.remaining / Self.minSpanBytes)
+        if spans.capacity < reserve { spans.reserveCapacity(max(reserve, spans.capacity * 2)) }
         for _ in 0..<spanCount {
             let (start, overflow) = chunkStart.addingReportingOverflow(try r.varint())
             guard !overflow else { throw .corrupt("span chunk start") }
@@ -120,7 +124,7 @@ package enum SpanChunkCodec {
 /// uses it and copied once per chunk.
 struct SpanChunkEncoder {
     /// Every string seen in this call, numbered.
-    private var ids: [String: Int] = [:]
+    private var ids: [ExactString: Int] = [:]
     private var strings: [String] = []
     /// Per string: the chunk (`generation`) that last used it and its index in that chunk's table.
     private var lastChunk: [UInt32] = []
@@ -212,11 +216,11 @@ struct SpanChunkEncoder {
     /// `maxInternedBytes` are interned too (a key has no in-place form).
     private mutating func putRef(_ s: String) {
         let id: Int
-        if let known = ids[s] {
+        if let known = ids[ExactString(s)] {
             id = known
         } else {
             id = strings.count
-            ids[s] = id
+            ids[ExactString(s)] = id
             strings.append(s)
             lastChunk.append(0)
             localIndex.append(0)

@@ -1,5 +1,9 @@
 import SpoorModel
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension SpanStore {
     /// Links from spans starting in `[startNanos, endNanos]`, equal (parent, child) merged, sorted by parent then child.
     ///
@@ -50,12 +54,18 @@ extension SpanStore {
             guard slot >= firstSlot, slot < endSeconds, kinds.isEmpty || kinds.contains(kind) else { return }
             slots[SlotKey(slot: slot, operation: operation, kind: kind), default: SpanRollup()].merge(rollup)
         }
-        // Pending rollups and the store are read between two looks at the flush count: a flush in between (it writes
-        // the pending rollups, then clears them) would count them twice, so the read is repeated.
+        // Pending rollups and the store are read between two looks at the flush sequence: a flush writes the pending
+        // rollups, then clears them, and a read overlapping it could count them twice, so that read is repeated.
+        var attempt = 0
         while true {
             slots = [:]
+            attempt += 1
             let (unflushed, flushes) = pending.withLock {
                 ($0.rollups.slots(tenant: tenant, service: service, resolution: resolution), $0.flushes)
+            }
+            if flushes % 2 == 1, attempt < Self.flushWaitAttempts {  // a flush is writing: wait for it
+                usleep(Self.flushWaitMicros)
+                continue
             }
             for entry in unflushed { add(slot: entry.slot, kind: entry.kind, operation: entry.operation, entry.rollup) }
             // A slot's entries live in the buckets its spans started in: every bucket overlapping the slots' time.
@@ -71,13 +81,18 @@ extension SpanStore {
                     throw StorageError.wrapping(error)
                 }
             }
-            if pending.withLock({ $0.flushes }) == flushes { break }
+            if pending.withLock({ $0.flushes }) == flushes || attempt >= Self.flushWaitAttempts { break }
         }
         return slots.map {
             RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation, kind: $0.key.kind, rollup: $0.value)
         }
         .sorted { ($0.slotStartSeconds, $0.operation, $0.kind.rawValue) < ($1.slotStartSeconds, $1.operation, $1.kind.rawValue) }
     }
+
+    /// How often, and how long each time, a rollup read waits for a flush that is writing (about 2 s in all; then
+    /// it answers with what it read).
+    static let flushWaitAttempts = 1_000
+    static let flushWaitMicros: UInt32 = 2_000
 
     private func addDependencies(
         tenant: String, resolution: RollupResolution, from firstSlot: UInt64, to lastSlot: UInt64, into counts: inout [PairKey: UInt64]

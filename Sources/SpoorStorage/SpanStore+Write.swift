@@ -249,9 +249,13 @@ extension SpanStore {
         var families: [UInt64: ColumnFamily] = [:]
         for entry in entries { _ = try add(entry, to: batch, families: &families, cutoff: cutoff) }
         for sequence in journal { batch.delete(catalogFamily, key: Keys.indexJournal(sequence: sequence)) }
+        // `flushes` is odd while the batch is being written (a sequence lock): a reader of both the pending rollups
+        // and the store retries unless it saw the same even count before and after (see `rollups`).
+        pending.withLock { $0.flushes += 1 }
         do {
             try database.write(batch, sync: configuration.syncWrites)
         } catch {
+            pending.withLock { $0.flushes += 1 }
             throw .rocks(error)
         }
         // Cleared only after the lists are written: a scan that copied the pending postings before this point may
@@ -292,21 +296,19 @@ extension SpanStore {
 
 /// Names numbered in order of first use.
 struct NameInterner: Sendable {
-    private var ids: [String: UInt32] = [:]
+    private var ids: [ExactString: UInt32] = [:]
     private(set) var all: [String] = []
     /// UTF-8 bytes of the names held.
     private(set) var byteCount = 0
 
     mutating func id(_ name: String) -> UInt32 {
-        if let id = ids[name] { return id }
+        if let id = ids[ExactString(name)] { return id }
         let id = UInt32(all.count)
-        ids[name] = id
+        ids[ExactString(name)] = id
         all.append(name)
         byteCount += name.utf8.count
         return id
     }
-
-    func existingID(_ name: String) -> UInt32? { ids[name] }
 
     func name(_ id: UInt32) -> String { all[Int(id)] }
 }

@@ -125,23 +125,38 @@ package final class SpanStore: Sendable {
         var corrupt = 0
         let families = Dictionary(buckets.map { ($0.startSeconds, $0.family) }, uniquingKeysWith: { first, _ in first })
         var spans: [Span] = []
-        func replay(_ value: UnsafeRawBufferPointer) throws {
+        /// Replays one journal value; throws RocksDB errors, and returns false when (part of) it was unreadable.
+        func replay(_ value: UnsafeRawBufferPointer) throws(RocksError) -> Bool {
             guard value.first == IndexJournal.chunkReferencesVersion else {
-                try pending.groups.absorbJournal(value)
-                return
+                do {
+                    try pending.groups.absorbJournal(value)
+                    return true
+                } catch {
+                    return false
+                }
             }
-            for reference in try IndexJournal.decode(value) {
-                guard let bucketFamily = families[reference.bucket.start],
-                    let (tenant, traceID, chunkStart) = reference.key.withUnsafeBytes({ Keys.parseSpanChunk($0) }),
-                    let chunk = try database.get(bucketFamily, key: reference.key)
-                else { continue }
+            guard let references = try? IndexJournal.decode(value) else { return false }
+            var readable = true
+            for reference in references {
+                guard let bucketFamily = families[reference.bucket.start] else { continue }  // dropped by retention
+                guard let (tenant, traceID, chunkStart) = reference.key.withUnsafeBytes({ Keys.parseSpanChunk($0) }) else {
+                    readable = false
+                    continue
+                }
+                guard let chunk = try database.get(bucketFamily, key: reference.key) else { continue }
                 spans.removeAll(keepingCapacity: true)
-                try chunk.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: traceID, chunkStart: chunkStart, into: &spans) }
+                do {
+                    try chunk.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: traceID, chunkStart: chunkStart, into: &spans) }
+                } catch {
+                    readable = false  // one bad chunk: the entry's other chunks are still replayed
+                    continue
+                }
                 for span in spans {
                     pending.groups.addPostings(of: span, tenant: tenant, bucket: reference.bucket)
                     pending.rollups.add(span: span, tenant: tenant, bucket: reference.bucket)
                 }
             }
+            return readable
         }
         do {
             let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
@@ -153,15 +168,11 @@ package final class SpanStore: Sendable {
                     return true
                 }
                 pending.nextSequence = max(pending.nextSequence, sequence + 1)
-                do {
-                    try replay(value)
-                } catch let error as RocksError {
-                    throw error
-                } catch {
-                    corrupt += 1
-                }
+                if try !replay(value) { corrupt += 1 }
                 return true
             }
+        } catch let error as RocksError {
+            throw .rocks(error)
         } catch {
             throw .corrupt("index journal: \(error)")
         }
@@ -425,7 +436,8 @@ struct CatalogEntry: Hashable, Sendable {
 struct PendingIndex {
     var groups = PostingGroups()
     var rollups = PendingRollups()
-    /// Flushes so far: a reader of both the pending rollups and the store checks it did not change in between.
+    /// Twice the flushes so far, plus one while a flush is writing its batch (a sequence lock): a reader of both the
+    /// pending rollups and the store accepts its result only when it saw the same even value before and after.
     var flushes: UInt64 = 0
     /// Memory held by the postings and the rollups.
     var memoryBytes: Int { groups.memoryBytes + rollups.memoryBytes }

@@ -210,3 +210,123 @@ struct SpanChunkStoreTests {
         #expect(found == [2])
     }
 }
+
+struct ReviewRegressionTests {
+    static let t0 = SpanStoreTests.t0
+    static let now = SpanStoreTests.t0 * 1000 + SpanStoreTests.hour
+
+    /// Canonically equivalent spellings are different bytes: each span keeps its own.
+    @Test func chunksKeepEachUnicodeSpellingsBytes() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)  // Swift's String equality: why the encoder interns by bytes
+        let spans = [
+            SpanBuilder.span(trace: 1, span: 1, operation: composed, startMicros: Self.t0, tags: [.string("k", composed)]),
+            SpanBuilder.span(trace: 1, span: 2, operation: decomposed, startMicros: Self.t0 + 1, tags: [.string("k", decomposed)]),
+        ]
+        _ = try store.write([store.prepare(tenant: "", spans: spans)], now: Self.now)
+        let read = try store.trace(tenant: "", traceID: TraceID(high: 0, low: 1))
+        #expect(read.count == 2)
+        #expect(read.map { Array($0.operationName.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        let values = read.map { span -> [UInt8] in
+            guard case .string(let text) = span.tags[0].value else { return [] }
+            return Array(text.utf8)
+        }
+        #expect(values == [Array(composed.utf8), Array(decomposed.utf8)])
+    }
+
+    /// One unreadable chunk in a journal entry costs only its own postings at replay.
+    @Test func aCorruptChunkDoesNotLoseTheOtherChunksOfItsJournalEntry() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            let spans = (1...3).map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0) }
+            _ = try store.write([store.prepare(tenant: "", spans: spans)], now: Self.now)
+            let bucket = try #require(store.allBuckets.first)
+            var chunkKey: [UInt8] = []
+            let prefix = Keys.spanPrefix(tenant: "", traceID: TraceID(high: 0, low: 2))
+            try store.database.scan(bucket.family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, _ in
+                chunkKey = Array(key)
+                return false
+            }
+            let batch = try WriteBatch()
+            batch.put(bucket.family, key: chunkKey, value: [SpanChunkCodec.version, 9, 9])
+            try store.database.write(batch, sync: false)
+            store.database.close()  // no flush
+        }
+        let store = try TestStores.open(dir)
+        var found: [UInt64] = []
+        try store.scan(tenant: "", index: .service("s"), startMin: 0, startMax: .max) { id, _ in
+            found.append(id.low)
+            return true
+        }
+        #expect(found == [3, 1])
+    }
+
+    /// Pending rollups of one tenant are never another's, and a name longer than keys hold reads as one row before
+    /// and after a flush.
+    @Test func pendingRollupsKeepTenantsApartAndLongNamesInOneRow() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // 255 ASCII bytes, then "é" (2 bytes): the store's 256-byte cut falls inside it.
+        let long = String(repeating: "o", count: 255) + "\u{E9}tail"
+        func write(_ tenant: String, _ trace: UInt64, operation: String) throws {
+            let span = SpanBuilder.span(trace: trace, span: 1, service: "s", operation: operation, startMicros: Self.t0 + trace)
+            _ = try store.write([store.prepare(tenant: tenant, spans: [span])], now: Self.now)
+        }
+        func calls(_ tenant: String) throws -> [String: UInt64] {
+            try store.rollups(
+                tenant: tenant, service: "s", kinds: [], startNanos: Self.t0 * 1000 - SpanStoreTests.hour,
+                endNanos: Self.t0 * 1000 + SpanStoreTests.hour, resolution: .minute
+            ).reduce(into: [:]) { $0[$1.operation, default: 0] += $1.rollup.count }
+        }
+        try write("a", 1, operation: "op")
+        try write("b", 2, operation: "op")
+        try write("b", 3, operation: "op")
+        try write("a", 4, operation: long)
+        let cut = Keys.stored(long)
+        #expect(try calls("a") == ["op": 1, cut: 1])
+        #expect(try calls("b") == ["op": 2])
+        try store.flushIndex(now: Self.now)
+        try write("a", 5, operation: long)
+        #expect(try calls("a") == ["op": 1, cut: 2])  // one flushed, one pending: one row
+        #expect(try calls("b") == ["op": 2])
+    }
+}
+
+struct PostingGroupTableTests {
+    /// Enough groups to grow the table several times, in two buckets; dropping one bucket keeps every posting of the
+    /// other under its own group.
+    @Test func growingAndDroppingABucketKeepTheOtherGroups() throws {
+        var groups = PostingGroups()
+        let early = BucketRef(start: 0, width: 3600)
+        let late = BucketRef(start: 3600, width: 3600)
+        for n: UInt64 in 0..<3_000 {
+            let bucket = n % 2 == 0 ? early : late
+            for copy: UInt64 in 0..<2 {
+                groups.add(Posting(start: n * 10 + copy, traceID: TraceID(high: copy, low: n)), bucket: bucket) {
+                    $0 += [0, 0x26] + withUnsafeBytes(of: n.bigEndian) { Array($0) }
+                }
+            }
+        }
+        #expect(groups.groupCount == 3_000)
+        #expect(groups.postingCount == 6_000)
+        groups.removeBuckets(endingBy: early.endNanos)
+        #expect(groups.groupCount == 1_500)
+        #expect(groups.postingCount == 3_000)
+        for n: UInt64 in 0..<3_000 {
+            let prefix: [UInt8] = [0, 0x26] + withUnsafeBytes(of: n.bigEndian) { Array($0) }
+            let found = groups.postings(bucket: n % 2 == 0 ? early.start : late.start, width: 3600, prefix: prefix)
+            if n % 2 == 0 {
+                #expect(found == nil)
+            } else {
+                #expect(Set(found ?? []) == [Posting(start: n * 10, traceID: TraceID(high: 0, low: n)), Posting(start: n * 10 + 1, traceID: TraceID(high: 1, low: n))])
+            }
+        }
+    }
+}

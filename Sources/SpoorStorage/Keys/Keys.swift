@@ -97,6 +97,14 @@ package enum Keys {
         }
     }
 
+    /// A string as `appendString` stores it: cut at `limit` UTF-8 bytes (a cut inside a character decodes as U+FFFD).
+    package static func stored(_ s: String, limit: Int = maxIndexedStringBytes) -> String {
+        s.utf8.count <= limit ? s : String(decoding: Array(s.utf8.prefix(limit)), as: UTF8.self)
+    }
+
+    /// A tenant as `appendTenant` stores it.
+    package static func storedTenant(_ tenant: String) -> String { stored(tenant, limit: maxTenantBytes) }
+
     /// Appends a length-prefixed string, cut at `limit` bytes (copied from contiguous UTF-8, not byte by byte).
     @inline(__always)
     package static func appendString(_ s: String, limit: Int = maxIndexedStringBytes, to key: inout [UInt8]) {

@@ -118,7 +118,7 @@ struct PostingGroups: Sendable {
     }
 
     private mutating func grow() {
-        let size = max(1024, slots.count * 2)
+        let size = max(64, slots.count * 2)
         slots = [UInt32](repeating: 0, count: size)
         let mask = size - 1
         for (index, group) in groups.enumerated() {
@@ -251,18 +251,31 @@ struct PostingGroups: Sendable {
             var numbers: [TraceID: UInt32] = [:]
             var hash: UInt64 = 0
         }
+        struct TableKey: Hashable {
+            var tenant: [UInt8]
+            var bucket: BucketRef
+        }
         var tables: [Table] = []
+        var tableIndex: [TableKey: Int] = [:]
         var tableOf = [Int](repeating: -1, count: groups.count)
         arena.withUnsafeBytes { arena in
+            var last = -1  // groups of one tenant and bucket come in runs: the previous group's table is tried first
             for (index, group) in groups.enumerated() {
                 guard let length = group.prefixLength > 0 ? Int(arena[group.prefixOffset]) : nil, group.prefixLength > length else { continue }
                 let tenant = UnsafeRawBufferPointer(rebasing: arena[group.prefixOffset..<(group.prefixOffset + 1 + length)])
-                if let known = tables.firstIndex(where: { $0.bucket == group.bucket && $0.tenant.elementsEqual(tenant) }) {
-                    tableOf[index] = known
-                } else {
-                    tableOf[index] = tables.count
-                    tables.append(Table(tenant: Array(tenant), bucket: group.bucket))
+                if last >= 0, tables[last].bucket == group.bucket, tables[last].tenant.elementsEqual(tenant) {
+                    tableOf[index] = last
+                    continue
                 }
+                let key = TableKey(tenant: Array(tenant), bucket: group.bucket)
+                if let known = tableIndex[key] {
+                    last = known
+                } else {
+                    last = tables.count
+                    tableIndex[key] = last
+                    tables.append(Table(tenant: key.tenant, bucket: group.bucket))
+                }
+                tableOf[index] = last
             }
         }
         for index in groups.indices where tableOf[index] >= 0 {

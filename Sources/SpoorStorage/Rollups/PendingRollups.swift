@@ -22,13 +22,17 @@ struct PendingRollups: Sendable {
     private(set) var names = NameInterner()
     private(set) var rollups: [Key: SpanRollup] = [:]
 
-    /// Bookkeeping per key: the dictionary slot, the key and the rollup's histogram.
+    /// Bookkeeping per key: the dictionary slot, the key and the rollup without its histogram.
     static let entryOverheadBytes = 160
+    /// Per span counted: at most one more histogram bucket (an upper bound, so the flush budget is never exceeded).
+    static let spanBytes = 32
+    /// Spans counted.
+    private(set) var spanCount = 0
 
     var isEmpty: Bool { rollups.isEmpty }
 
     /// Memory held, for the flush budget and the memory gauge (an estimate).
-    var memoryBytes: Int { rollups.count * Self.entryOverheadBytes + names.byteCount }
+    var memoryBytes: Int { rollups.count * Self.entryOverheadBytes + spanCount * Self.spanBytes + names.byteCount }
 
     /// The number of a tenant, service or operation name.
     mutating func id(_ name: String) -> UInt32 { names.id(name) }
@@ -36,6 +40,7 @@ struct PendingRollups: Sendable {
     /// Counts one span under already numbered names.
     mutating func add(durationNanos: UInt64, isError: Bool, key: Key) {
         rollups[key, default: SpanRollup()].add(durationNanos: durationNanos, isError: isError)
+        spanCount += 1
     }
 
     /// Counts one span (what `SpanStore.prepare` does for a request, one span at a time).
@@ -52,6 +57,7 @@ struct PendingRollups: Sendable {
             self = other
             return
         }
+        spanCount += other.spanCount
         let remap = other.names.all.map { id($0) }
         for (key, rollup) in other.rollups {
             var mine = key
@@ -65,7 +71,10 @@ struct PendingRollups: Sendable {
     /// Drops the rollups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
     mutating func removeBuckets(endingBy cutoff: UInt64) {
         for key in rollups.keys where key.bucket.endNanos <= cutoff { rollups[key] = nil }
-        if rollups.isEmpty { names = NameInterner() }
+        if rollups.isEmpty {
+            names = NameInterner()
+            spanCount = 0
+        }
     }
 
     /// The rollups at `resolution` (hours summed from their minutes), keyed by slot.
@@ -96,11 +105,16 @@ struct PendingRollups: Sendable {
     }
 
     /// The rollups of one service at `resolution`: (slot start in seconds, kind, operation, rollup), one per key and
-    /// bucket.
+    /// bucket. Names are matched and returned as the store's keys hold them (cut at `Keys.maxIndexedStringBytes`), so
+    /// a long name reads the same before and after a flush.
     func slots(tenant: String, service: String, resolution: RollupResolution) -> [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)] {
-        guard let tenantID = names.existingID(tenant), let serviceID = names.existingID(service) else { return [] }
-        return slots(resolution) { $0.tenant == tenantID && $0.service == serviceID }.map { key, rollup in
-            (key.minute, key.kind, names.name(key.operation), rollup)
+        let tenantForm = ExactString(Keys.storedTenant(tenant))
+        let serviceForm = ExactString(Keys.stored(service))
+        let tenants = Set(names.all.indices.filter { ExactString(Keys.storedTenant(names.all[$0])) == tenantForm }.map { UInt32($0) })
+        let services = Set(names.all.indices.filter { ExactString(Keys.stored(names.all[$0])) == serviceForm }.map { UInt32($0) })
+        guard !tenants.isEmpty, !services.isEmpty else { return [] }
+        return slots(resolution) { tenants.contains($0.tenant) && services.contains($0.service) }.map { key, rollup in
+            (key.minute, key.kind, Keys.stored(names.name(key.operation)), rollup)
         }
     }
 }

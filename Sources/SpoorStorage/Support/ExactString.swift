@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A string compared and hashed by its UTF-8 bytes. Swift's `==` on `String` treats canonically equivalent spellings
+/// ("é" and "e" + U+0301) as equal; an interner keyed by `String` would store one spelling's bytes for the other.
+struct ExactString: Hashable, Sendable {
+    let value: String
+
+    init(_ value: String) { self.value = value }
+
+    static func == (a: ExactString, b: ExactString) -> Bool {
+        guard a.value.utf8.count == b.value.utf8.count else { return false }
+        var left = a.value
+        var right = b.value
+        return left.withUTF8 { l in
+            right.withUTF8 { r in l.isEmpty || memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0 }
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var text = value
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
