@@ -86,16 +86,7 @@ package enum SpanChunkCodec {
             let flags = try r.varint()
             let duration = try r.varint()
             let operation = try ref()
-            let refCount = try r.count()
-            var refs: [SpanReference] = []
-            refs.reserveCapacity(refCount)
-            for _ in 0..<refCount {
-                let type = try r.byte()
-                var refTrace = traceID
-                if type & 0x80 != 0 { refTrace = TraceID(high: try r.fixed64(), low: try r.fixed64()) }
-                refs.append(
-                    SpanReference(refType: type & 0x7F == 1 ? .followsFrom : .childOf, traceID: refTrace, spanID: SpanID(try r.fixed64())))
-            }
+            let refs = try r.references(traceID: traceID)
             let tags = try attributes()
             let logCount = try r.count()
             var logs: [SpanLog] = []
@@ -160,16 +151,7 @@ struct SpanChunkEncoder {
         StoredSpanCodec.putVarint(UInt64(span.flags), &body)
         StoredSpanCodec.putVarint(span.durationNanos, &body)
         putRef(span.operationName)
-        StoredSpanCodec.putVarint(UInt64(span.references.count), &body)
-        for ref in span.references {
-            let foreign = ref.traceID != traceID
-            body.append(ref.refType.rawValue | (foreign ? 0x80 : 0))
-            if foreign {
-                StoredSpanCodec.putFixed64(ref.traceID.high, &body)
-                StoredSpanCodec.putFixed64(ref.traceID.low, &body)
-            }
-            StoredSpanCodec.putFixed64(ref.spanID.value, &body)
-        }
+        StoredSpanCodec.putReferences(span.references, traceID: traceID, &body)
         putAttributes(span.tags)
         StoredSpanCodec.putVarint(UInt64(span.logs.count), &body)
         for log in span.logs {

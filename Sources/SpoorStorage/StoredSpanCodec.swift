@@ -24,16 +24,7 @@ package enum StoredSpanCodec {
         putVarint(UInt64(span.flags), &out)
         putVarint(span.durationNanos, &out)
         putString(span.operationName, &out)
-        putVarint(UInt64(span.references.count), &out)
-        for ref in span.references {
-            let foreign = ref.traceID != span.traceID
-            out.append(ref.refType.rawValue | (foreign ? 0x80 : 0))
-            if foreign {
-                putFixed64(ref.traceID.high, &out)
-                putFixed64(ref.traceID.low, &out)
-            }
-            putFixed64(ref.spanID.value, &out)
-        }
+        putReferences(span.references, traceID: span.traceID, &out)
         putAttributes(span.tags, &out)
         putVarint(UInt64(span.logs.count), &out)
         for log in span.logs {
@@ -56,16 +47,7 @@ package enum StoredSpanCodec {
         let flags = try r.varint()
         let duration = try r.varint()
         let operation = try r.string()
-        let refCount = try r.count()
-        var refs: [SpanReference] = []
-        refs.reserveCapacity(refCount)
-        for _ in 0..<refCount {
-            let type = try r.byte()
-            var refTrace = traceID
-            if type & 0x80 != 0 { refTrace = TraceID(high: try r.fixed64(), low: try r.fixed64()) }
-            let refSpan = SpanID(try r.fixed64())
-            refs.append(SpanReference(refType: type & 0x7F == 1 ? .followsFrom : .childOf, traceID: refTrace, spanID: refSpan))
-        }
+        let refs = try r.references(traceID: traceID)
         let tags = try r.attributes()
         let logCount = try r.count()
         var logs: [SpanLog] = []
@@ -124,6 +106,20 @@ package enum StoredSpanCodec {
         s.withUTF8 { utf8 in
             putVarint(UInt64(utf8.count), &out)
             out.append(contentsOf: utf8)
+        }
+    }
+
+    /// `[count:varint] { [type:u8 | 0x80 when another trace] [traceID:16 if other trace] [spanID:u64 LE] }`
+    static func putReferences(_ references: [SpanReference], traceID: TraceID, _ out: inout [UInt8]) {
+        putVarint(UInt64(references.count), &out)
+        for ref in references {
+            let foreign = ref.traceID != traceID
+            out.append(ref.refType.rawValue | (foreign ? 0x80 : 0))
+            if foreign {
+                putFixed64(ref.traceID.high, &out)
+                putFixed64(ref.traceID.low, &out)
+            }
+            putFixed64(ref.spanID.value, &out)
         }
     }
 
@@ -246,6 +242,20 @@ struct ValueReader {
 
     mutating func string() throws(StorageError) -> String {
         String(decoding: try rawBytes(), as: UTF8.self)
+    }
+
+    /// References written by `StoredSpanCodec.putReferences`; `traceID` is the span's own trace.
+    mutating func references(traceID: TraceID) throws(StorageError) -> [SpanReference] {
+        let count = try count()
+        var refs: [SpanReference] = []
+        refs.reserveCapacity(count)
+        for _ in 0..<count {
+            let type = try byte()
+            var refTrace = traceID
+            if type & 0x80 != 0 { refTrace = TraceID(high: try fixed64(), low: try fixed64()) }
+            refs.append(SpanReference(refType: type & 0x7F == 1 ? .followsFrom : .childOf, traceID: refTrace, spanID: SpanID(try fixed64())))
+        }
+        return refs
     }
 
     mutating func attributes() throws(StorageError) -> [Attribute] {

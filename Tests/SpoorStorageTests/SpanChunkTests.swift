@@ -110,14 +110,7 @@ struct SpanChunkStoreTests {
     static let now = SpanStoreTests.t0 * 1000 + SpanStoreTests.hour
 
     private func spanRecords(_ store: SpanStore) throws -> Int {
-        var count = 0
-        for bucket in store.allBuckets {
-            try store.database.scan(bucket.family, lower: [0, Keys.spanTag], upper: [0, Keys.spanTag + 1]) { _, _ in
-                count += 1
-                return true
-            }
-        }
-        return count
+        try store.keyCount(types: Keys.spanTag...Keys.spanTag)
     }
 
     @Test func aTraceOfARequestIsOneRecordReadBackInStartOrder() throws {
@@ -137,6 +130,39 @@ struct SpanChunkStoreTests {
         }
         #expect(try store.archive(tenant: "", traceID: TraceID(high: 0, low: 1)) == 3)
         #expect(try store.archivedTrace(tenant: "", traceID: TraceID(high: 0, low: 1)).count == 3)
+    }
+
+    /// Stores of earlier releases hold one record per span (version 1): a trace mixing both reads as one.
+    @Test func oneSpanRecordsOfEarlierStoresAreReadWithChunks() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let chunked = SpanBuilder.span(trace: 1, span: 2, startMicros: Self.t0 + 5, tags: [.string("k", "v")])
+        _ = try store.write([store.prepare(tenant: "", spans: [chunked])], now: Self.now)
+        let legacy = StoredSpanCodecTests.rich
+        var value: [UInt8] = []
+        StoredSpanCodec.encode(legacy, into: &value)
+        let batch = try WriteBatch()
+        let key = Keys.span(
+            tenant: "", traceID: legacy.traceID, start: legacy.startTimeUnixNanos, spanID: legacy.spanID,
+            contentHash: StoredSpanCodec.contentHash(value))
+        batch.put(try #require(store.allBuckets.first).family, key: key, value: value)
+        try store.database.write(batch, sync: false)
+        var old = legacy
+        old.traceID = chunked.traceID  // same trace as the chunk, written the old way
+        var oldValue: [UInt8] = []
+        StoredSpanCodec.encode(old, into: &oldValue)
+        let oldBatch = try WriteBatch()
+        oldBatch.put(
+            try #require(store.allBuckets.first).family,
+            key: Keys.span(
+                tenant: "", traceID: old.traceID, start: old.startTimeUnixNanos, spanID: old.spanID,
+                contentHash: StoredSpanCodec.contentHash(oldValue)),
+            value: oldValue)
+        try store.database.write(oldBatch, sync: false)
+        let read = try store.trace(tenant: "", traceID: chunked.traceID)
+        #expect(read == [old, chunked].sorted { $0.startTimeUnixNanos < $1.startTimeUnixNanos })
+        #expect(try store.statistics().spans == 3)
     }
 
     @Test func largeTracesAreSplitIntoBoundedChunks() throws {

@@ -1,0 +1,15 @@
+import SpoorStorage
+
+extension SpanStore {
+    /// Entries of the empty tenant whose type byte is in `types`, across every bucket (or in `family` alone).
+    func keyCount(types: ClosedRange<UInt8>, in family: ColumnFamily? = nil) throws -> Int {
+        var count = 0
+        for family in family.map({ [$0] }) ?? allBuckets.map(\.family) {
+            try database.scan(family, lower: [0, types.lowerBound], upper: [0, types.upperBound + 1]) { _, _ in
+                count += 1
+                return true
+            }
+        }
+        return count
+    }
+}
