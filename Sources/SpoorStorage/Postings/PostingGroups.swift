@@ -35,8 +35,8 @@ struct PostingGroups: Sendable {
     private var previous: [UInt32] = []
     private var scratch: [UInt8] = []
 
-    /// Seeds the group table's hash, so tag values chosen by a client cannot be made to collide. The same for every
-    /// `PostingGroups` of the process: `merge` reuses the hashes.
+    /// Seeds the group table's hash (`WordHash`), so tag values chosen by a client cannot be made to collide. The same
+    /// for every `PostingGroups` of the process: `merge` reuses the hashes.
     private static let seed = UInt64.random(in: .min ... .max)
 
     /// Postings held (repeats included).
@@ -73,15 +73,7 @@ struct PostingGroups: Sendable {
     }
 
     private static func hash(_ bucket: BucketRef, _ prefix: UnsafeRawBufferPointer) -> UInt64 {
-        var h = seed ^ bucket.start &* 0x9E37_79B9_7F4A_7C15
-        var offset = 0
-        while offset + 8 <= prefix.count {
-            h = WordHash.mix(h ^ prefix.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            offset += 8
-        }
-        var tail = UInt64(prefix.count) << 56
-        for i in offset..<prefix.count { tail |= UInt64(prefix[i]) << UInt64(8 * (i - offset)) }
-        return WordHash.mix(h ^ tail)
+        WordHash.hash(prefix, seed: seed ^ WordHash.mix(bucket.start))
     }
 
     /// The index of the group of (bucket, prefix), created when new.
