@@ -115,14 +115,13 @@ package enum SpanChunkCodec {
 /// uses it and copied once per chunk.
 struct SpanChunkEncoder {
     /// Every string seen in this call, numbered.
-    private var ids: [ExactString: Int] = [:]
-    private var strings: [String] = []
+    private var strings = NameInterner()
     /// Per string: the chunk (`generation`) that last used it and its index in that chunk's table.
     private var lastChunk: [UInt32] = []
     private var localIndex: [UInt32] = []
     private var generation: UInt32 = 0
     /// The current chunk's table, as call-wide numbers.
-    private var table: [Int] = []
+    private var table: [UInt32] = []
     private var body: [UInt8] = []
 
     /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value.
@@ -140,7 +139,7 @@ struct SpanChunkEncoder {
         out.append(SpanChunkCodec.version)
         StoredSpanCodec.putVarint(UInt64(indices.count), &out)
         StoredSpanCodec.putVarint(UInt64(table.count), &out)
-        for id in table { StoredSpanCodec.putString(strings[id], &out) }
+        for id in table { StoredSpanCodec.putString(strings.name(id), &out) }
         out.append(contentsOf: body)
         return out
     }
@@ -197,20 +196,16 @@ struct SpanChunkEncoder {
     /// Appends the chunk-local index of `s`, adding it to the chunk's table on first use. Attribute keys longer than
     /// `maxInternedBytes` are interned too (a key has no in-place form).
     private mutating func putRef(_ s: String) {
-        let id: Int
-        if let known = ids[ExactString(s)] {
-            id = known
-        } else {
-            id = strings.count
-            ids[ExactString(s)] = id
-            strings.append(s)
+        let number = strings.id(s)
+        let id = Int(number)
+        if id == lastChunk.count {  // first use in this call
             lastChunk.append(0)
             localIndex.append(0)
         }
         if lastChunk[id] != generation {
             lastChunk[id] = generation
             localIndex[id] = UInt32(table.count)
-            table.append(id)
+            table.append(number)
         }
         StoredSpanCodec.putVarint(UInt64(localIndex[id]), &body)
     }

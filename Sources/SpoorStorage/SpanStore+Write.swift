@@ -31,22 +31,15 @@ extension SpanStore {
             postings.addPostings(of: span, tenant: tenant, bucket: bucket)
 
             let service = span.process.serviceName
-            let start = span.startTimeUnixNanos
-            let kind = span.kind
-            let startSeconds = start / 1_000_000_000
             // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
             let serviceID = rollups.id(service)
             let operationID = rollups.id(span.operationName)
-            rollups.add(
-                durationNanos: span.durationNanos, isError: span.isError,
-                key: PendingRollups.Key(
-                    bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID, kind: kind,
-                    minute: startSeconds - startSeconds % 60))
+            rollups.add(span, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
             prepared.edgeSpans.append(
                 EdgeSpan(
                     traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
-                    startNanos: start, bucket: bucket))
-            catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
+                    startNanos: span.startTimeUnixNanos, bucket: bucket))
+            catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: span.kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
         var encoder = SpanChunkEncoder()
@@ -292,25 +285,6 @@ extension SpanStore {
         }
         return family
     }
-}
-
-/// Names numbered in order of first use.
-struct NameInterner: Sendable {
-    private var ids: [ExactString: UInt32] = [:]
-    private(set) var all: [String] = []
-    /// UTF-8 bytes of the names held.
-    private(set) var byteCount = 0
-
-    mutating func id(_ name: String) -> UInt32 {
-        if let id = ids[ExactString(name)] { return id }
-        let id = UInt32(all.count)
-        ids[ExactString(name)] = id
-        all.append(name)
-        byteCount += name.utf8.count
-        return id
-    }
-
-    func name(_ id: UInt32) -> String { all[Int(id)] }
 }
 
 /// A catalog entry with interned names.

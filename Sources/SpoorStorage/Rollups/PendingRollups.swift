@@ -37,19 +37,17 @@ struct PendingRollups: Sendable {
     /// The number of a tenant, service or operation name.
     mutating func id(_ name: String) -> UInt32 { names.id(name) }
 
-    /// Counts one span under already numbered names.
-    mutating func add(durationNanos: UInt64, isError: Bool, key: Key) {
-        rollups[key, default: SpanRollup()].add(durationNanos: durationNanos, isError: isError)
+    /// Counts one span whose tenant, service and operation names are already numbered (`id`).
+    mutating func add(_ span: Span, bucket: BucketRef, tenant: UInt32, service: UInt32, operation: UInt32) {
+        let seconds = span.startTimeUnixNanos / 1_000_000_000
+        let key = Key(bucket: bucket, tenant: tenant, service: service, operation: operation, kind: span.kind, minute: seconds - seconds % 60)
+        rollups[key, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: span.isError)
         spanCount += 1
     }
 
-    /// Counts one span (what `SpanStore.prepare` does for a request, one span at a time).
+    /// Counts one span (the journal replay; `SpanStore.prepare` numbers the names once per request).
     mutating func add(span: Span, tenant: String, bucket: BucketRef) {
-        let seconds = span.startTimeUnixNanos / 1_000_000_000
-        let key = Key(
-            bucket: bucket, tenant: id(tenant), service: id(span.process.serviceName), operation: id(span.operationName),
-            kind: span.kind, minute: seconds - seconds % 60)
-        add(durationNanos: span.durationNanos, isError: span.isError, key: key)
+        add(span, bucket: bucket, tenant: id(tenant), service: id(span.process.serviceName), operation: id(span.operationName))
     }
 
     mutating func merge(_ other: PendingRollups) {
