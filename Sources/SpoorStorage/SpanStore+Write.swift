@@ -16,12 +16,12 @@ extension SpanStore {
         var catalog = Set<InternedCatalogKey>()
         var postings = PostingGroups()
         // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
-        var openChunk: [SummaryKey: Int] = [:]
-        var chunks: [(key: SummaryKey, spans: [Int])] = []
+        var openChunk: [ChunkKey: Int] = [:]
+        var chunks: [(key: ChunkKey, spans: [Int])] = []
         prepared.edgeSpans.reserveCapacity(spans.count)
         for (index, (span, route)) in zip(spans, routes).enumerated() {
             let bucket = BucketRef(start: route.start, width: route.width)
-            let chunkKey = SummaryKey(traceID: span.traceID, bucket: bucket)
+            let chunkKey = ChunkKey(traceID: span.traceID, bucket: bucket)
             if let open = openChunk[chunkKey], chunks[open].spans.count < SpanChunkCodec.maxSpans {
                 chunks[open].spans.append(index)
             } else {

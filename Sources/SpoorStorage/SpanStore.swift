@@ -412,7 +412,8 @@ struct BucketRef: Hashable, Sendable {
     var endNanos: UInt64 { (start &+ width) &* 1_000_000_000 }
 }
 
-struct SummaryKey: Hashable {
+/// A trace in a bucket: the spans of one request grouped into one chunk record and one summary operand.
+struct ChunkKey: Hashable {
     var traceID: TraceID
     var bucket: BucketRef
 }

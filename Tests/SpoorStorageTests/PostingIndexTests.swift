@@ -4,6 +4,20 @@ import Testing
 
 @testable import SpoorStorage
 
+extension PostingList {
+    /// Decodes a list with its whole trace table, resolving every entry (scans resolve only the entries they visit).
+    static func decode(
+        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, table: [TraceID], into postings: inout [Posting]
+    ) throws(StorageError) {
+        var raw: [RawPosting] = []
+        try decodeRaw(value, maxStart: maxStart, withDurations: withDurations, into: &raw)
+        for entry in raw {
+            guard entry.number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
+            postings.append(Posting(start: entry.start, traceID: table[Int(entry.number)], durationNanos: entry.durationNanos))
+        }
+    }
+}
+
 struct PostingListCodecTests {
     private static let table = [TraceID(high: 1, low: 2), TraceID(high: 0, low: 5), TraceID(high: .max, low: .max)]
 

@@ -85,19 +85,6 @@ package enum PostingList {
         return (try reader.bigEndian64(), found == pagedVersion)
     }
 
-    /// Decodes a list whose key carries `maxStart`, with its whole trace table, appending its entries to `postings`.
-    package static func decode(
-        _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, table: [TraceID], into postings: inout [Posting]
-    ) throws(StorageError) {
-        var raw: [RawPosting] = []
-        try decodeRaw(value, maxStart: maxStart, withDurations: withDurations, into: &raw)
-        postings.reserveCapacity(postings.count + raw.count)
-        for entry in raw {
-            guard entry.number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
-            postings.append(Posting(start: entry.start, traceID: table[Int(entry.number)], durationNanos: entry.durationNanos))
-        }
-    }
-
     /// Decodes a list's entries with their trace numbers unresolved, so a scan resolves only the entries it visits.
     package static func decodeRaw(
         _ value: UnsafeRawBufferPointer, maxStart: UInt64, withDurations: Bool, into entries: inout [RawPosting]
