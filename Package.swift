@@ -96,7 +96,10 @@ let package = Package(
         .testTarget(name: "SpoorModelTests", dependencies: ["SpoorModel"]),
         .testTarget(
             name: "SpoorWireTests",
-            dependencies: ["SpoorWire", "SpoorModel", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "SpoorWire", "SpoorModel", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

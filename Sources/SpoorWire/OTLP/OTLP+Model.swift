@@ -127,37 +127,63 @@ struct OTLPSpanConverter {
         let parentID = try Self.spanID(span.parentSpanID, field: "parentSpanId")
 
         let spanAttributes = try attributes(span.attributes, named: "attributes")
+        let status = span.hasStatus ? SpanStatus(code: span.status.code.rawValue, message: span.status.message) : nil
+        let tags = Self.tags(
+            scopeTags: scopeTags, attributes: spanAttributes, kind: span.kind.rawValue, status: status,
+            traceState: span.traceState)
+        let references = try references(span.links, traceID: traceID, parentID: parentID)
+        let logs = try logs(span.events)
+        return Self.span(
+            traceID: traceID, spanID: spanID, name: span.name, references: references, flags: span.flags,
+            start: span.startTimeUnixNano, end: span.endTimeUnixNano, tags: tags, logs: logs, process: process)
+    }
+
+    /// A span's `Status` as the conversion reads it.
+    struct SpanStatus {
+        /// The `StatusCode` number (0 unset, 1 ok, 2 error; others are unrecognized).
+        var code: Int
+        var message: String
+    }
+
+    /// Span tags in the order Jaeger writes them: scope name/version, attributes, `span.kind`,
+    /// `otel.status_code`, `error`, `otel.status_description`, `w3c.tracestate`.
+    static func tags(
+        scopeTags: [Attribute], attributes: [Attribute], kind: Int, status: SpanStatus?, traceState: String
+    ) -> [Attribute] {
         var tags: [Attribute] = []
-        tags.reserveCapacity(scopeTags.count + spanAttributes.count + 5)
+        tags.reserveCapacity(scopeTags.count + attributes.count + 5)
         tags.append(contentsOf: scopeTags)
-        tags.append(contentsOf: spanAttributes)
-        if let kind = Self.kindName(span.kind) { tags.append(.string(OTLPTagKeys.spanKind, kind)) }
-        if span.hasStatus {
-            switch span.status.code {
-            case .ok:
+        tags.append(contentsOf: attributes)
+        if let kind = kindName(kind) { tags.append(.string(OTLPTagKeys.spanKind, kind)) }
+        if let status {
+            switch status.code {
+            case OTLPStatus.StatusCode.ok.rawValue:
                 tags.append(.string(OTLPTagKeys.statusCode, "OK"))
-            case .error:
+            case OTLPStatus.StatusCode.error.rawValue:
                 tags.append(.string(OTLPTagKeys.statusCode, "ERROR"))
                 tags.append(.bool(OTLPTagKeys.error, true))
-            case .unset, .UNRECOGNIZED:
+            default:
                 break
             }
-            if !span.status.message.isEmpty {
-                tags.append(.string(OTLPTagKeys.statusDescription, span.status.message))
+            if !status.message.isEmpty {
+                tags.append(.string(OTLPTagKeys.statusDescription, status.message))
             }
         }
-        if !span.traceState.isEmpty { tags.append(.string(OTLPTagKeys.traceState, span.traceState)) }
+        if !traceState.isEmpty { tags.append(.string(OTLPTagKeys.traceState, traceState)) }
+        return tags
+    }
 
-        let references = try references(span, traceID: traceID, parentID: parentID)
-        let logs = try logs(span.events)
-        let start = span.startTimeUnixNano
-        let end = span.endTimeUnixNano
-        return Span(
+    /// The model span: only the sampled bit of the W3C flags is kept; an end before the start is a zero duration.
+    static func span(
+        traceID: TraceID, spanID: SpanID, name: String, references: [SpanReference], flags: UInt32,
+        start: UInt64, end: UInt64, tags: [Attribute], logs: [SpanLog], process: Process
+    ) -> Span {
+        Span(
             traceID: traceID,
             spanID: spanID,
-            operationName: span.name,
+            operationName: name,
             references: references,
-            flags: span.flags & 0x01 != 0 ? 1 : 0,
+            flags: flags & 0x01 != 0 ? 1 : 0,
             startTimeUnixNanos: start,
             durationNanos: end >= start ? end - start : 0,
             tags: tags,
@@ -166,33 +192,34 @@ struct OTLPSpanConverter {
         )
     }
 
-    static func kindName(_ kind: OTLPSpan.SpanKind) -> String? {
-        switch kind {
-        case .internal: return SpanKind.internalKind.name
-        case .server: return SpanKind.server.name
-        case .client: return SpanKind.client.name
-        case .producer: return SpanKind.producer.name
-        case .consumer: return SpanKind.consumer.name
-        case .unspecified, .UNRECOGNIZED: return nil
+    /// The `span.kind` value of an OTLP `SpanKind` number; unspecified and unknown kinds have none.
+    static func kindName(_ kind: Int) -> String? {
+        switch OTLPSpan.SpanKind(rawValue: kind) {
+        case .internal?: return SpanKind.internalKind.name
+        case .server?: return SpanKind.server.name
+        case .client?: return SpanKind.client.name
+        case .producer?: return SpanKind.producer.name
+        case .consumer?: return SpanKind.consumer.name
+        case .unspecified?, .UNRECOGNIZED?, nil: return nil
         }
     }
 
     /// Parent first (CHILD_OF), then one reference per link; a link to the parent only retypes ref #0.
-    private func references(
-        _ span: OTLPSpan, traceID: TraceID, parentID: SpanID
+    func references(
+        _ links: [OTLPSpan.Link], traceID: TraceID, parentID: SpanID
     ) throws(OTLPError) -> [SpanReference] {
-        guard span.links.count <= limits.maxLinksPerSpan else {
-            throw .tooManyItems(path: "links", count: span.links.count, limit: limits.maxLinksPerSpan)
+        guard links.count <= limits.maxLinksPerSpan else {
+            throw .tooManyItems(path: "links", count: links.count, limit: limits.maxLinksPerSpan)
         }
         var references: [SpanReference] = []
         let hasParent = parentID != .zero
         if hasParent {
-            references.reserveCapacity(span.links.count + 1)
+            references.reserveCapacity(links.count + 1)
             references.append(SpanReference(refType: .childOf, traceID: traceID, spanID: parentID))
-        } else if !span.links.isEmpty {
-            references.reserveCapacity(span.links.count)
+        } else if !links.isEmpty {
+            references.reserveCapacity(links.count)
         }
-        for (l, link) in span.links.enumerated() {
+        for (l, link) in links.enumerated() {
             do throws(OTLPError) {
                 let linkTraceID = try Self.traceID(link.traceID, field: "traceId")
                 let linkSpanID = try Self.spanID(link.spanID, field: "spanId")
@@ -223,7 +250,7 @@ struct OTLPSpanConverter {
     }
 
     /// Events become logs; the event name leads as field `event` unless an attribute already has that key.
-    private func logs(_ events: [OTLPSpan.Event]) throws(OTLPError) -> [SpanLog] {
+    func logs(_ events: [OTLPSpan.Event]) throws(OTLPError) -> [SpanLog] {
         guard events.count <= limits.maxEventsPerSpan else {
             throw .tooManyItems(path: "events", count: events.count, limit: limits.maxEventsPerSpan)
         }
@@ -232,20 +259,24 @@ struct OTLPSpanConverter {
         for (e, event) in events.enumerated() {
             do throws(OTLPError) {
                 let converted = try attributes(event.attributes, named: "attributes")
-                var fields: [Attribute] = []
-                if !event.name.isEmpty, !converted.contains(where: { $0.key == OTLPTagKeys.event }) {
-                    fields.reserveCapacity(converted.count + 1)
-                    fields.append(.string(OTLPTagKeys.event, event.name))
-                    fields.append(contentsOf: converted)
-                } else {
-                    fields = converted
-                }
-                logs.append(SpanLog(timestampUnixNanos: event.timeUnixNano, fields: fields))
+                logs.append(Self.log(time: event.timeUnixNano, name: event.name, attributes: converted))
             } catch {
                 throw error.at("events[\(e)]")
             }
         }
         return logs
+    }
+
+    /// An event as a log: its name leads as field `event` unless an attribute already has that key.
+    static func log(time: UInt64, name: String, attributes: [Attribute]) -> SpanLog {
+        guard !name.isEmpty, !attributes.contains(where: { $0.key == OTLPTagKeys.event }) else {
+            return SpanLog(timestampUnixNanos: time, fields: attributes)
+        }
+        var fields: [Attribute] = []
+        fields.reserveCapacity(attributes.count + 1)
+        fields.append(.string(OTLPTagKeys.event, name))
+        fields.append(contentsOf: attributes)
+        return SpanLog(timestampUnixNanos: time, fields: fields)
     }
 
     // MARK: Ids

@@ -12,22 +12,35 @@ package typealias OTLPExportRequest = Opentelemetry_Proto_Collector_Trace_V1_Exp
 package enum OTLPDecoder {
     /// Decodes a binary protobuf `ExportTraceServiceRequest` (HTTP `application/x-protobuf`).
     ///
-    /// An empty body is a valid empty request and yields no spans.
+    /// An empty body is a valid empty request and yields no spans. The bytes are read straight into spans
+    /// (`OTLPProtobufReader`), with the same result as `spans(from:limits:)` on the generated message.
     package static func decodeProtobuf(
         _ body: ByteBuffer, limits: OTLPLimits = .default
     ) throws(OTLPError) -> [Span] {
+        try body.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { bytes in
+                Result { () throws(OTLPError) in try OTLPProtobufReader.spans(from: bytes, limits: limits) }
+            }
+        }.get()
+    }
+
+    /// Decodes a binary protobuf `ExportTraceServiceRequest` held in an array (the gRPC message).
+    package static func decodeProtobuf(
+        _ body: [UInt8], limits: OTLPLimits = .default
+    ) throws(OTLPError) -> [Span] {
+        try body.withUnsafeBufferPointer { bytes in
+            Result { () throws(OTLPError) in try OTLPProtobufReader.spans(from: bytes, limits: limits) }
+        }.get()
+    }
+
+    /// SwiftProtobuf options for OTLP messages: deep enough for `limits.maxAnyValueDepth` levels of values.
+    package static func decodingOptions(_ limits: OTLPLimits) -> BinaryDecodingOptions {
         var options = BinaryDecodingOptions()
         // request > ResourceSpans > ScopeSpans > Span > Event/Link > KeyValue > AnyValue is 7 levels;
         // each array/kvlist level adds at most 3 (KeyValueList > KeyValue > AnyValue).
         let (nested, overflow) = limits.maxAnyValueDepth.multipliedReportingOverflow(by: 3)
         options.messageDepthLimit = overflow ? 10_000 : min(10_000, 8 + max(0, nested))
-        let request: OTLPExportRequest
-        do {
-            request = try OTLPExportRequest(serializedBytes: Array(body.readableBytesView), options: options)
-        } catch {
-            throw .malformedProtobuf(Self.describe(error))
-        }
-        return try spans(from: request, limits: limits)
+        return options
     }
 
     /// Decodes an OTLP/JSON `ExportTraceServiceRequest` (HTTP `application/json`, spec §3.4).
@@ -41,14 +54,22 @@ package enum OTLPDecoder {
         return try spans(from: request, limits: limits)
     }
 
-    /// Converts a decoded request (e.g. from the gRPC service) into spans, enforcing `limits`.
+    /// Reads an OTLP/JSON body into the generated request message, without converting it.
+    package static func decodeJSONRequest(
+        _ body: ByteBuffer, limits: OTLPLimits = .default
+    ) throws(OTLPError) -> OTLPExportRequest {
+        try OTLPJSONReader.request(from: body, limits: limits)
+    }
+
+    /// Converts a decoded request into spans, enforcing `limits`.
     package static func spans(
         from request: OTLPExportRequest, limits: OTLPLimits = .default
     ) throws(OTLPError) -> [Span] {
         try OTLPSpanConverter(limits: limits).convert(request)
     }
 
-    private static func describe(_ error: any Error) -> String {
+    /// Client-facing words for a SwiftProtobuf decoding error.
+    static func describe(_ error: any Error) -> String {
         guard let error = error as? BinaryDecodingError else { return String(describing: error) }
         switch error {
         case .truncated: return "truncated message"

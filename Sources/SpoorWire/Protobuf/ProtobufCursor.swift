@@ -1,0 +1,192 @@
+/// Why protobuf bytes could not be read, in the words SwiftProtobuf uses for the same faults.
+enum ProtobufWireFault: String, Sendable {
+    case truncated = "truncated message"
+    case malformed = "malformed protobuf data"
+    case invalidUTF8 = "string field is not valid UTF-8"
+    case tooDeep = "messages nested too deeply"
+}
+
+/// The protobuf wire types.
+enum ProtobufWire {
+    static let varint: UInt8 = 0
+    static let fixed64: UInt8 = 1
+    static let lengthDelimited: UInt8 = 2
+    static let startGroup: UInt8 = 3
+    static let endGroup: UInt8 = 4
+    static let fixed32: UInt8 = 5
+}
+
+/// An error type a `ProtobufCursor` can throw: each decoder reports wire faults as its own error.
+protocol ProtobufFailure: Error {
+    init(wire fault: ProtobufWireFault)
+}
+
+/// Bounds-checked protobuf wire reading over borrowed bytes, with the acceptance rules of
+/// SwiftProtobuf's binary decoder, so that a hand-written decoder accepts exactly what the generated
+/// messages accept.
+///
+/// ```
+/// field    [tag: varint = field number << 3 | wire type][value]
+/// wire 0   varint (at most 10 bytes)        wire 1   8 bytes little-endian
+/// wire 2   [length: varint][bytes]          wire 5   4 bytes little-endian
+/// wire 3   start of a group: fields up to the matching wire 4 (end group) tag
+/// ```
+/// - A tag is at most 5 bytes; a field number of 0, and wire types 6 and 7, are malformed.
+/// - A varint's bits past the 64th are dropped (as SwiftProtobuf does); an 11th byte is malformed.
+/// - Every length is checked against the bytes left in the enclosing message before it is used.
+/// - Unknown fields, groups included, are skipped; groups nest at most `maxGroupDepth` deep.
+///
+/// The cursor never outlives the `withUnsafeBytes` closure that produced `bytes`.
+struct ProtobufCursor<Failure: ProtobufFailure> {
+    /// How deep unknown groups may nest before the bytes are refused.
+    static var maxGroupDepth: Int { 64 }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// Offset of the next byte to read.
+    private(set) var index: Int
+    /// Offset just past the message.
+    let end: Int
+
+    /// A cursor over `range` of `bytes`.
+    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        self.bytes = bytes
+        self.index = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    /// A cursor over an embedded message's bytes.
+    func nested(_ range: Range<Int>) -> ProtobufCursor {
+        ProtobufCursor(bytes: bytes, range: range)
+    }
+
+    /// The next field's number and wire type, or nil at the end of the message.
+    @inline(__always)
+    mutating func nextField() throws(Failure) -> (number: Int, wire: UInt8)? {
+        guard index < end else { return nil }
+        let first = bytes[index]
+        if first & 0x80 == 0 {
+            index &+= 1
+            return try Self.checked(tag: UInt64(first))
+        }
+        // A tag takes at most 5 bytes, the last holding the top 4 bits of the field number.
+        var tag = UInt64(first & 0x7F)
+        var shift: UInt64 = 7
+        index &+= 1
+        while true {
+            guard index < end else { throw Failure(wire: .malformed) }
+            let byte = bytes[index]
+            index &+= 1
+            if shift == 28, byte > 15 { throw Failure(wire: .malformed) }
+            tag |= UInt64(byte & 0x7F) &<< shift
+            if byte & 0x80 == 0 { return try Self.checked(tag: tag) }
+            shift &+= 7
+        }
+    }
+
+    @inline(__always)
+    private static func checked(tag: UInt64) throws(Failure) -> (number: Int, wire: UInt8) {
+        let wire = UInt8(truncatingIfNeeded: tag & 7)
+        let number = tag >> 3
+        guard wire <= 5, number >= 1, number <= 536_870_911 else { throw Failure(wire: .malformed) }
+        return (Int(number), wire)
+    }
+
+    /// An unsigned varint; bits past the 64th are dropped.
+    @inline(__always)
+    mutating func varint() throws(Failure) -> UInt64 {
+        guard index < end else { throw Failure(wire: .truncated) }
+        var byte = bytes[index]
+        index &+= 1
+        if byte & 0x80 == 0 { return UInt64(byte) }
+        var value = UInt64(byte & 0x7F)
+        var shift: UInt64 = 7
+        while true {
+            guard index < end, shift <= 63 else { throw Failure(wire: .malformed) }
+            byte = bytes[index]
+            index &+= 1
+            value |= UInt64(byte & 0x7F) &<< shift
+            if byte & 0x80 == 0 { return value }
+            shift &+= 7
+        }
+    }
+
+    /// Eight little-endian bytes.
+    @inline(__always)
+    mutating func fixed64() throws(Failure) -> UInt64 {
+        guard end &- index >= 8 else { throw Failure(wire: .truncated) }
+        let value = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+        index &+= 8
+        return UInt64(littleEndian: value)
+    }
+
+    /// Four little-endian bytes.
+    @inline(__always)
+    mutating func fixed32() throws(Failure) -> UInt32 {
+        guard end &- index >= 4 else { throw Failure(wire: .truncated) }
+        let value = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt32.self)
+        index &+= 4
+        return UInt32(littleEndian: value)
+    }
+
+    /// The byte range of a length-delimited value, after checking that it fits in the message.
+    @inline(__always)
+    mutating func lengthDelimited() throws(Failure) -> Range<Int> {
+        let length = try varint()
+        guard length < 0x7FFF_FFFF else { throw Failure(wire: .malformed) }
+        guard length <= UInt64(end &- index) else { throw Failure(wire: .truncated) }
+        let start = index
+        index &+= Int(length)
+        return start..<index
+    }
+
+    /// A length-delimited value as text; invalid UTF-8 is refused, as for any proto3 `string`.
+    @inline(__always)
+    mutating func string() throws(Failure) -> String {
+        try text(lengthDelimited())
+    }
+
+    /// The bytes of `range` as text; invalid UTF-8 is refused.
+    func text(_ range: Range<Int>) throws(Failure) -> String {
+        if range.isEmpty { return "" }
+        guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+            throw Failure(wire: .invalidUTF8)
+        }
+        return text
+    }
+
+    /// Checks a length-delimited value is valid UTF-8 without keeping it.
+    mutating func skipString() throws(Failure) {
+        _ = try string()
+    }
+
+    /// Skips the value of the field just read (`number`, `wire`), groups included.
+    mutating func skip(number: Int, wire: UInt8) throws(Failure) {
+        try skip(number: number, wire: wire, depth: 0)
+    }
+
+    private mutating func skip(number: Int, wire: UInt8, depth: Int) throws(Failure) {
+        switch wire {
+        case ProtobufWire.varint: _ = try varint()
+        case ProtobufWire.fixed64:
+            guard end &- index >= 8 else { throw Failure(wire: .truncated) }
+            index &+= 8
+        case ProtobufWire.lengthDelimited: _ = try lengthDelimited()
+        case ProtobufWire.fixed32:
+            guard end &- index >= 4 else { throw Failure(wire: .truncated) }
+            index &+= 4
+        case ProtobufWire.startGroup:
+            guard depth < Self.maxGroupDepth else { throw Failure(wire: .tooDeep) }
+            while true {
+                guard let inner = try nextField() else { throw Failure(wire: .truncated) }
+                if inner.wire == ProtobufWire.endGroup {
+                    guard inner.number == number else { throw Failure(wire: .malformed) }
+                    return
+                }
+                try skip(number: inner.number, wire: inner.wire, depth: depth + 1)
+            }
+        default:
+            // An end-group tag outside its group.
+            throw Failure(wire: .malformed)
+        }
+    }
+}
