@@ -518,4 +518,50 @@ struct IndexJournalCodecTests {
         pending.removeBuckets(endingBy: bucket.endNanos)
         #expect(pending.isEmpty && pending.groupCount == 0)
     }
+
+    /// A span's postings go under exactly the prefixes the `Keys` builders give: service, operation, duration class,
+    /// and one tag prefix per span tag, process tag and log field, each value rendered as its search string.
+    @Test func spanPostingsUseTheKeyBuildersPrefixes() throws {
+        let values: [AttributeValue] = [
+            .string("GET"), .string(""), .string(String(repeating: "é", count: 300)), .bool(true), .bool(false),
+            .int64(0), .int64(7), .int64(-1), .int64(1_234_567_890), .int64(.max), .int64(.min), .float64(2.5),
+            .float64(-0.0), .float64(.nan), .binary([0, 0xAB]),
+        ]
+        let span = Span(
+            traceID: TraceID(high: 1, low: 2), spanID: SpanID(3), operationName: "op /x", references: [], flags: 1,
+            startTimeUnixNanos: 5_000, durationNanos: 123_456,
+            tags: values.enumerated().map { Attribute(key: "k\($0.offset)", value: $0.element) },
+            logs: [SpanLog(timestampUnixNanos: 5_001, fields: [.int64("step", -42)])],
+            process: Process(serviceName: "svc", tags: [.string("host.name", "h1")]))
+        let bucket = BucketRef(start: 0, width: 3600)
+        var groups = PostingGroups()
+        groups.addPostings(of: span, tenant: "acme", bucket: bucket)
+        var found: [[UInt8]: Bool] = [:]
+        groups.forEachGroup { _, prefix, withDurations, postings in
+            found[prefix] = withDurations
+            #expect(postings.map(\.start) == [5_000])
+        }
+        var expected: [[UInt8]: Bool] = [
+            Keys.servicePrefix(tenant: "acme", service: "svc"): false,
+            Keys.operationPrefix(tenant: "acme", service: "svc", operation: "op /x"): false,
+            Keys.durationPrefix(tenant: "acme", service: "svc") + [DurationClass.of(123_456)]: true,
+        ]
+        for attribute in span.tags + span.process.tags + span.logs[0].fields {
+            expected[Keys.tagPrefix(tenant: "acme", service: "svc", key: attribute.key, value: attribute.value.searchString)] = false
+        }
+        #expect(found == expected)
+    }
+
+    @Test func integerSearchValuesAreWrittenAsTheirDecimalText() {
+        var random = SystemRandomNumberGenerator()
+        var numbers: [Int64] = [0, 1, 9, 10, -1, -9, -10, 99, 100, .max, .min, .max - 1, .min + 1]
+        for _ in 0..<2_000 { numbers.append(Int64.random(in: .min ... .max, using: &random) >> Int64.random(in: 0...63, using: &random)) }
+        for number in numbers {
+            var direct: [UInt8] = [7]
+            Keys.appendSearchValue(.int64(number), to: &direct)
+            var viaString: [UInt8] = [7]
+            Keys.appendString(String(number), to: &viaString)
+            #expect(direct == viaString, "\(number)")
+        }
+    }
 }

@@ -46,6 +46,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Benchmarks/SpoorMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -116,6 +116,37 @@ package enum Keys {
         }
     }
 
+    /// Appends a tag value as `appendString(value.searchString)` would, without building the string for the common
+    /// kinds (text, integers, booleans).
+    package static func appendSearchValue(_ value: AttributeValue, to key: inout [UInt8]) {
+        switch value {
+        case .string(let text):
+            appendString(text, to: &key)
+        case .bool(let flag):
+            appendString(flag ? "true" : "false", to: &key)
+        case .int64(let number):
+            // At most 20 bytes ("-9223372036854775808"), far below the string limit.
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var magnitude = number.magnitude
+                var end = buffer.count
+                repeat {
+                    end -= 1
+                    buffer[end] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                    magnitude /= 10
+                } while magnitude > 0
+                if number < 0 {
+                    end -= 1
+                    buffer[end] = 0x2D
+                }
+                appendUInt16(UInt16(buffer.count - end), to: &key)
+                key.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[end...]))
+            }
+        case .float64, .binary:
+            appendString(value.searchString, to: &key)
+        }
+    }
+
     @inline(__always)
     package static func appendUInt16(_ v: UInt16, to key: inout [UInt8]) {
         key.append(UInt8(v >> 8))

@@ -57,11 +57,8 @@ struct PostingGroups: Sendable {
         scratch = []
         buffer.removeAll(keepingCapacity: true)
         build(&buffer)
-        let index = buffer.withUnsafeBytes {
-            self.group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
-        }
+        addPrefix(of: buffer, posting: posting, bucket: bucket, withDurations: withDurations)
         scratch = buffer
-        append(posting, to: index)
     }
 
     private mutating func append(_ posting: Posting, to group: Int) {
@@ -123,26 +120,52 @@ struct PostingGroups: Sendable {
     /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
     /// repeated on one span (or between span, process and logs) gives equal postings, removed when lists are sorted.
     mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef) {
-        let service = span.process.serviceName
         let start = span.startTimeUnixNanos
         let posting = Posting(start: start, traceID: span.traceID)
-        let operation = span.operationName
-        add(posting, bucket: bucket) { Keys.appendServicePrefix(tenant: tenant, service: service, to: &$0) }
-        add(posting, bucket: bucket) { Keys.appendOperationPrefix(tenant: tenant, service: service, operation: operation, to: &$0) }
-        let durationClass = DurationClass.of(span.durationNanos)
-        add(Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos), bucket: bucket, withDurations: true) {
-            Keys.appendDurationPrefix(tenant: tenant, service: service, to: &$0)
-            $0.append(durationClass)
+        // Every prefix starts `tenant type str(service)`: built once, then the type byte is set and the rest appended
+        // for each posting, and cut back after it.
+        var buffer = scratch
+        scratch = []
+        buffer.removeAll(keepingCapacity: true)
+        Keys.appendServicePrefix(tenant: tenant, service: span.process.serviceName, to: &buffer)
+        let typeOffset = Int(buffer[0]) + 1
+        let base = buffer.count
+        addPrefix(of: buffer, posting: posting, bucket: bucket, withDurations: false)
+
+        buffer[typeOffset] = Keys.operationPostingsTag
+        Keys.appendString(span.operationName, to: &buffer)
+        addPrefix(of: buffer, posting: posting, bucket: bucket, withDurations: false)
+
+        buffer.removeSubrange(base...)
+        buffer[typeOffset] = Keys.durationPostingsTag
+        buffer.append(DurationClass.of(span.durationNanos))
+        let timed = Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos)
+        addPrefix(of: buffer, posting: timed, bucket: bucket, withDurations: true)
+
+        buffer[typeOffset] = Keys.tagPostingsTag
+        addTags(span.tags, prefix: &buffer, base: base, posting: posting, bucket: bucket)
+        addTags(span.process.tags, prefix: &buffer, base: base, posting: posting, bucket: bucket)
+        for log in span.logs { addTags(log.fields, prefix: &buffer, base: base, posting: posting, bucket: bucket) }
+        scratch = buffer
+    }
+
+    /// One posting per tag, under `prefix` cut back to `base` bytes and followed by `str(key) str(value)`.
+    private mutating func addTags(
+        _ tags: [Attribute], prefix: inout [UInt8], base: Int, posting: Posting, bucket: BucketRef
+    ) {
+        for tag in tags {
+            prefix.removeSubrange(base...)
+            Keys.appendString(tag.key, to: &prefix)
+            Keys.appendSearchValue(tag.value, to: &prefix)
+            addPrefix(of: prefix, posting: posting, bucket: bucket, withDurations: false)
         }
-        func indexTag(_ attribute: Attribute) {
-            let value = attribute.value.searchString
-            add(posting, bucket: bucket) {
-                Keys.appendTagPrefix(tenant: tenant, service: service, key: attribute.key, value: value, to: &$0)
-            }
+    }
+
+    private mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
+        let index = prefix.withUnsafeBytes {
+            group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
         }
-        span.tags.forEach(indexTag)
-        span.process.tags.forEach(indexTag)
-        for log in span.logs { log.fields.forEach(indexTag) }
+        append(posting, to: index)
     }
 
     /// Adds every posting of `other`: one table lookup per group, then an append per posting.
@@ -238,9 +261,12 @@ struct PostingGroups: Sendable {
         struct Table {
             var tenant: [UInt8]
             var bucket: BucketRef
-            /// Each trace's earliest posting start: tables number traces in time order.
-            var traces: [TraceID: UInt64] = [:]
-            var numbers: [TraceID: UInt32] = [:]
+            /// The traces of the table's postings, and each one's earliest posting start (by index): tables number
+            /// traces in time order.
+            var traces = TraceIndexTable()
+            var firstStarts: [UInt64] = []
+            /// Each trace's number in the table, by index in `traces`.
+            var numbers: [UInt32] = []
             var hash: UInt64 = 0
         }
         struct TableKey: Hashable {
@@ -271,20 +297,29 @@ struct PostingGroups: Sendable {
             }
         }
         for index in groups.indices where tableOf[index] >= 0 {
+            let table = tableOf[index]
             for posting in byGroup[starts[index]..<starts[index + 1]] {
-                if let known = tables[tableOf[index]].traces[posting.traceID], known <= posting.start { continue }
-                tables[tableOf[index]].traces[posting.traceID] = posting.start
+                let (trace, inserted) = tables[table].traces.insert(posting.traceID)
+                if inserted {
+                    tables[table].firstStarts.append(posting.start)
+                } else if posting.start < tables[table].firstStarts[trace] {
+                    tables[table].firstStarts[trace] = posting.start
+                }
             }
         }
         for index in tables.indices {
             // In time order (then by id), so the same postings always give the same table and keys, and a list's
             // entries, sorted by time, have near numbers: small deltas, and few pages to read.
-            let ids = tables[index].traces.sorted { a, b in
-                a.value != b.value ? a.value < b.value : (a.key.high, a.key.low) < (b.key.high, b.key.low)
-            }.map(\.key)
-            tables[index].traces = [:]
-            tables[index].numbers.reserveCapacity(ids.count)
-            for (number, id) in ids.enumerated() { tables[index].numbers[id] = UInt32(number) }
+            let order = tables[index].traces.ids.indices.sorted { a, b in
+                let (startA, startB) = (tables[index].firstStarts[a], tables[index].firstStarts[b])
+                if startA != startB { return startA < startB }
+                let (idA, idB) = (tables[index].traces.ids[a], tables[index].traces.ids[b])
+                return (idA.high, idA.low) < (idB.high, idB.low)
+            }
+            var numbers = [UInt32](repeating: 0, count: order.count)
+            for (number, trace) in order.enumerated() { numbers[trace] = UInt32(number) }
+            tables[index].numbers = numbers
+            let ids = order.map { tables[index].traces.ids[$0] }
             var whole: [UInt8] = []
             whole.reserveCapacity(ids.count * 16)
             for id in ids { Keys.appendTraceID(id, to: &whole) }
@@ -322,7 +357,7 @@ struct PostingGroups: Sendable {
                 var value: [UInt8] = []
                 PostingList.encode(
                     byGroup[first..<last], withDurations: group.withDurations, table: table.hash, paged: true,
-                    number: { table.numbers[$0] ?? 0 }, into: &value)
+                    number: { table.traces.index(of: $0).map { table.numbers[$0] } ?? 0 }, into: &value)
                 var listKey = Array(prefix)
                 Keys.appendUInt64(maxStart, to: &listKey)
                 Keys.appendUInt64(PostingList.hash(value), to: &listKey)

@@ -7,6 +7,7 @@ import NIOCore
 import SpoorModel
 import SpoorStorage
 import SpoorWire
+import SwiftProtobuf
 
 /// Root of the main package (this file is `benchmarks/micro/Benchmarks/SpoorMicro/SpoorMicro.swift`).
 private let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -114,6 +115,24 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("OTLP JSON decode + convert (5 spans, 3.8 KB fixture)") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try OTLPDecoder.decodeJSON(otlpJSON))
+        }
+    }
+
+    // A 500-span request, about what the load generator sends: the storage suite's example trace (5 spans, 3
+    // services) repeated 100 times; decoded by the direct reader and by the generated messages + converter it replaced.
+    let exampleRequest = try! OTLPDecoder.decodeJSONRequest(otlpJSON)
+    var largeRequest = OTLPExportRequest()
+    for _ in 0..<100 { largeRequest.resourceSpans += exampleRequest.resourceSpans }
+    let largeBytes: [UInt8] = try! largeRequest.serializedBytes()
+    Benchmark("OTLP protobuf decode, direct reader (500 spans, \(largeBytes.count) B)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try OTLPDecoder.decodeProtobuf(largeBytes))
+        }
+    }
+    Benchmark("OTLP protobuf decode, generated messages + converter (500 spans, \(largeBytes.count) B)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let request = try OTLPExportRequest(serializedBytes: largeBytes)
+            blackHole(try OTLPDecoder.spans(from: request))
         }
     }
 
