@@ -172,6 +172,28 @@ struct OTLPProtobufReaderTests {
         }
     }
 
+    /// Unknown groups and the parts decoded by the generated messages count against the same depth budget as in
+    /// SwiftProtobuf; tags inside a skipped group may be long varints, as SwiftProtobuf reads them there.
+    @Test func depthBudgetAndGroupTagsFollowSwiftProtobuf() throws {
+        func nestedGroups(_ levels: Int) -> [UInt8] {
+            Array(repeating: 0x13, count: levels) + Array(repeating: 0x14, count: levels)
+        }
+        // 56 levels of groups in the request (depth 1 + 56 > 56): refused by both.
+        #expect(throws: OTLPError.self) { try expectSameDecoding(nestedGroups(56)).get() }
+        #expect(try expectSameDecoding(nestedGroups(55)).get().isEmpty)
+        // A larger value depth allows deeper groups in both.
+        #expect(try expectSameDecoding(nestedGroups(65), limits: OTLPLimits(maxAnyValueDepth: 30)).get().isEmpty)
+        // A link attribute nested 17 kvlists deep is past the budget at the link's depth, though links never
+        // render their values.
+        var value = W.text("leaf")
+        for _ in 0..<17 { value = W.kvlist([("k", value)]) }
+        let link = W.bytes(13, W.bytes(1, W.traceID) + W.bytes(4, W.keyValue("deep", value)))
+        let body = W.bytes(1, W.bytes(2, W.bytes(2, W.bytes(1, W.traceID) + link)))
+        #expect(throws: OTLPError.self) { try expectSameDecoding(body).get() }
+        // A six-byte tag inside a group is accepted there (and only there).
+        #expect(try expectSameDecoding([0x13, 0x88, 0x80, 0x80, 0x80, 0x80, 0x00, 0x00, 0x14]).get().isEmpty)
+    }
+
     @Test func tenByteVarintsDropTheirHighBits() throws {
         // A 10th varint byte above 1 overflows 64 bits; SwiftProtobuf keeps the low bits, and so does the reader.
         let span = W.bytes(1, W.traceID) + [0x30] + Array(repeating: 0xFF, count: 9) + [0x7F]

@@ -42,11 +42,28 @@ struct OTLPProtobufReader {
     private var linkRanges: [Range<Int>] = []
     private var eventAttributeRanges: [Range<Int>] = []
 
+    /// SwiftProtobuf's depth limit for these limits: nested messages and unknown groups count against it.
+    private let depthLimit: Int
+
     private var limits: OTLPLimits { converter.limits }
+
+    /// How deep each message sits (the request is 1), as SwiftProtobuf counts it.
+    private enum Depth {
+        static let request = 1
+        static let resourceSpans = 2
+        static let resource = 3
+        static let scopeSpans = 3
+        static let scope = 4
+        static let span = 4
+        /// Span attributes' KeyValues, events, links and the status.
+        static let spanPart = 5
+        static let eventAttribute = 6
+    }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, limits: OTLPLimits) {
         self.bytes = bytes
         self.converter = OTLPSpanConverter(limits: limits)
+        self.depthLimit = OTLPDecoder.decodingOptions(limits).messageDepthLimit
     }
 
     /// The spans of one request's bytes.
@@ -56,8 +73,8 @@ struct OTLPProtobufReader {
         return try reader.request()
     }
 
-    private func cursor(_ range: Range<Int>) -> Cursor {
-        Cursor(bytes: bytes, range: range)
+    private func cursor(_ range: Range<Int>, depth: Int) -> Cursor {
+        Cursor(bytes: bytes, range: range, depth: depth, depthLimit: depthLimit)
     }
 
     // MARK: Request, resource spans, scope spans
@@ -69,7 +86,7 @@ struct OTLPProtobufReader {
         }
         var spans: [Span] = []
         spans.reserveCapacity(total)
-        var request = cursor(0..<bytes.count)
+        var request = cursor(0..<bytes.count, depth: Depth.request)
         var index = 0
         while let field = try request.nextField() {
             guard field.number == 1, field.wire == ProtobufWire.lengthDelimited else {
@@ -90,19 +107,19 @@ struct OTLPProtobufReader {
     /// Spans in the request, walking only the resource-spans and scope-spans framing.
     private func countSpans() throws(OTLPError) -> Int {
         var total = 0
-        var request = cursor(0..<bytes.count)
+        var request = cursor(0..<bytes.count, depth: Depth.request)
         while let field = try request.nextField() {
             guard field.number == 1, field.wire == ProtobufWire.lengthDelimited else {
                 try request.skip(number: field.number, wire: field.wire)
                 continue
             }
-            var resourceSpans = cursor(try request.lengthDelimited())
+            var resourceSpans = request.nested(try request.lengthDelimited())
             while let field = try resourceSpans.nextField() {
                 guard field.number == 2, field.wire == ProtobufWire.lengthDelimited else {
                     try resourceSpans.skip(number: field.number, wire: field.wire)
                     continue
                 }
-                var scopeSpans = cursor(try resourceSpans.lengthDelimited())
+                var scopeSpans = resourceSpans.nested(try resourceSpans.lengthDelimited())
                 while let field = try scopeSpans.nextField() {
                     if field.number == 2, field.wire == ProtobufWire.lengthDelimited { total &+= 1 }
                     try scopeSpans.skip(number: field.number, wire: field.wire)
@@ -114,7 +131,7 @@ struct OTLPProtobufReader {
 
     private mutating func resourceSpans(_ range: Range<Int>, into spans: inout [Span]) throws(OTLPError) {
         // First pass: the resource (wherever it is) and the schema URL's UTF-8.
-        var fields = cursor(range)
+        var fields = cursor(range, depth: Depth.resourceSpans)
         var resource = MessageBytes()
         while let field = try fields.nextField() {
             switch (field.number, field.wire) {
@@ -125,11 +142,11 @@ struct OTLPProtobufReader {
         }
         let process: Process
         do throws(OTLPError) {
-            process = try converter.makeProcess(Self.message(OTLPResource.self, resource.bytes(of: bytes), limits))
+            process = try converter.makeProcess(message(OTLPResource.self, resource.bytes(of: bytes), depth: Depth.resource))
         } catch {
             throw error.at("resource")
         }
-        fields = cursor(range)
+        fields = cursor(range, depth: Depth.resourceSpans)
         var index = 0
         while let field = try fields.nextField() {
             guard field.number == 2, field.wire == ProtobufWire.lengthDelimited else {
@@ -149,7 +166,7 @@ struct OTLPProtobufReader {
     private mutating func scopeSpans(
         _ range: Range<Int>, process: Process, into spans: inout [Span]
     ) throws(OTLPError) {
-        var fields = cursor(range)
+        var fields = cursor(range, depth: Depth.scopeSpans)
         var scope = MessageBytes()
         while let field = try fields.nextField() {
             switch (field.number, field.wire) {
@@ -158,8 +175,8 @@ struct OTLPProtobufReader {
             default: try fields.skip(number: field.number, wire: field.wire)
             }
         }
-        let scopeTags = converter.makeScopeTags(try Self.message(OTLPScope.self, scope.bytes(of: bytes), limits))
-        fields = cursor(range)
+        let scopeTags = converter.makeScopeTags(try message(OTLPScope.self, scope.bytes(of: bytes), depth: Depth.scope))
+        fields = cursor(range, depth: Depth.scopeSpans)
         var index = 0
         while let field = try fields.nextField() {
             guard field.number == 2, field.wire == ProtobufWire.lengthDelimited else {
@@ -181,7 +198,7 @@ struct OTLPProtobufReader {
     private mutating func span(
         _ range: Range<Int>, scopeTags: [Attribute], process: Process
     ) throws(OTLPError) -> Span {
-        var fields = cursor(range)
+        var fields = cursor(range, depth: Depth.span)
         var traceIDRange = 0..<0
         var spanIDRange = 0..<0
         var parentIDRange = 0..<0
@@ -220,7 +237,7 @@ struct OTLPProtobufReader {
         let id = try spanID(spanIDRange, field: "spanId")
         let parent = try spanID(parentIDRange, field: "parentSpanId")
         let tags = OTLPSpanConverter.tags(
-            scopeTags: scopeTags, attributes: try attributes(attributeRanges), kind: kind, status: status,
+            scopeTags: scopeTags, attributes: try attributes(attributeRanges, depth: Depth.spanPart), kind: kind, status: status,
             traceState: traceState)
         let references = try references(traceID: trace, parentID: parent)
         let logs = try logs()
@@ -232,7 +249,7 @@ struct OTLPProtobufReader {
     /// Status fields are assigned in order, so a status sent twice merges as protobuf requires.
     private func readStatus(_ range: Range<Int>, into status: inout OTLPSpanConverter.SpanStatus?) throws(OTLPError) {
         var merged = status ?? OTLPSpanConverter.SpanStatus(code: 0, message: "")
-        var fields = cursor(range)
+        var fields = cursor(range, depth: Depth.spanPart)
         while let field = try fields.nextField() {
             switch (field.number, field.wire) {
             case (2, ProtobufWire.lengthDelimited): merged.message = try fields.string()
@@ -254,7 +271,7 @@ struct OTLPProtobufReader {
         links.reserveCapacity(linkRanges.count)
         for (index, range) in linkRanges.enumerated() {
             do throws(OTLPError) {
-                links.append(try Self.message(OTLPSpan.Link.self, Array(bytes[range]), limits))
+                links.append(try message(OTLPSpan.Link.self, Array(bytes[range]), depth: Depth.spanPart))
             } catch {
                 throw error.at("links[\(index)]")
             }
@@ -280,7 +297,7 @@ struct OTLPProtobufReader {
     }
 
     private mutating func event(_ range: Range<Int>) throws(OTLPError) -> SpanLog {
-        var fields = cursor(range)
+        var fields = cursor(range, depth: Depth.spanPart)
         var time: UInt64 = 0
         var name = ""
         eventAttributeRanges.removeAll(keepingCapacity: true)
@@ -293,7 +310,7 @@ struct OTLPProtobufReader {
             default: try fields.skip(number: field.number, wire: field.wire)
             }
         }
-        return OTLPSpanConverter.log(time: time, name: name, attributes: try attributes(eventAttributeRanges))
+        return OTLPSpanConverter.log(time: time, name: name, attributes: try attributes(eventAttributeRanges, depth: Depth.eventAttribute))
     }
 
     // MARK: Ids
@@ -321,7 +338,8 @@ struct OTLPProtobufReader {
 
     // MARK: Attributes
 
-    private func attributes(_ ranges: [Range<Int>]) throws(OTLPError) -> [Attribute] {
+    /// Attributes whose KeyValue messages sit at `depth`.
+    private func attributes(_ ranges: [Range<Int>], depth: Int) throws(OTLPError) -> [Attribute] {
         guard !ranges.isEmpty else { return [] }
         guard ranges.count <= limits.maxAttributesPerSpan else {
             throw .tooManyItems(path: "attributes", count: ranges.count, limit: limits.maxAttributesPerSpan)
@@ -330,7 +348,7 @@ struct OTLPProtobufReader {
         out.reserveCapacity(ranges.count)
         for (index, range) in ranges.enumerated() {
             do throws(OTLPError) {
-                out.append(try keyValue(range))
+                out.append(try keyValue(range, depth: depth))
             } catch {
                 throw error.at("attributes[\(index)]")
             }
@@ -338,8 +356,8 @@ struct OTLPProtobufReader {
         return out
     }
 
-    private func keyValue(_ range: Range<Int>) throws(OTLPError) -> Attribute {
-        var fields = cursor(range)
+    private func keyValue(_ range: Range<Int>, depth: Int) throws(OTLPError) -> Attribute {
+        var fields = cursor(range, depth: depth)
         var key = ""
         var value = MessageBytes()
         while let field = try fields.nextField() {
@@ -356,9 +374,9 @@ struct OTLPProtobufReader {
         do throws(OTLPError) {
             switch value {
             case .none: return Attribute(key: key, value: .string(""))
-            case .one(let range): return Attribute(key: key, value: try anyValue(range))
+            case .one(let range): return Attribute(key: key, value: try anyValue(range, depth: depth + 1))
             case .merged(let merged):
-                let decoded = try Self.message(OTLPAnyValue.self, merged, limits)
+                let decoded = try message(OTLPAnyValue.self, merged, depth: depth + 1)
                 return Attribute(key: key, value: try converter.value(decoded))
             }
         } catch {
@@ -368,7 +386,7 @@ struct OTLPProtobufReader {
 
     /// Scalars are read here (the last oneof field wins); an array or kvlist sends the whole value
     /// to the generated message and `OTLPSpanConverter`, which renders it as JSON text.
-    private func anyValue(_ range: Range<Int>) throws(OTLPError) -> AttributeValue {
+    private func anyValue(_ range: Range<Int>, depth: Int) throws(OTLPError) -> AttributeValue {
         enum Scalar {
             case none
             case string(String)
@@ -377,7 +395,7 @@ struct OTLPProtobufReader {
             case double(Double)
             case bytes(Range<Int>)
         }
-        var fields = cursor(range)
+        var fields = cursor(range, depth: depth)
         var scalar = Scalar.none
         while let field = try fields.nextField() {
             switch (field.number, field.wire) {
@@ -386,7 +404,7 @@ struct OTLPProtobufReader {
             case (3, ProtobufWire.varint): scalar = .int(Int64(bitPattern: try fields.varint()))
             case (4, ProtobufWire.fixed64): scalar = .double(Double(bitPattern: try fields.fixed64()))
             case (5, ProtobufWire.lengthDelimited), (6, ProtobufWire.lengthDelimited):
-                return try converter.value(Self.message(OTLPAnyValue.self, Array(bytes[range]), limits))
+                return try converter.value(message(OTLPAnyValue.self, Array(bytes[range]), depth: depth))
             case (7, ProtobufWire.lengthDelimited): scalar = .bytes(try fields.lengthDelimited())
             default: try fields.skip(number: field.number, wire: field.wire)
             }
@@ -439,12 +457,14 @@ struct OTLPProtobufReader {
         }
     }
 
-    private static func message<M: SwiftProtobuf.Message>(
-        _ type: M.Type, _ bytes: [UInt8], _ limits: OTLPLimits
-    ) throws(OTLPError) -> M {
+    /// Decodes a message that sits at `depth` with the generated type, with the depth budget left at that depth.
+    private func message<M: SwiftProtobuf.Message>(_ type: M.Type, _ bytes: [UInt8], depth: Int) throws(OTLPError) -> M {
+        guard depth <= depthLimit else { throw .malformedProtobuf(ProtobufWireFault.tooDeep.rawValue) }
         if bytes.isEmpty { return M() }
+        var options = BinaryDecodingOptions()
+        options.messageDepthLimit = depthLimit - (depth - 1)
         do {
-            return try M(serializedBytes: bytes, options: OTLPDecoder.decodingOptions(limits))
+            return try M(serializedBytes: bytes, options: options)
         } catch {
             throw .malformedProtobuf(OTLPDecoder.describe(error))
         }

@@ -34,29 +34,32 @@ protocol ProtobufFailure: Error {
 /// - A tag is at most 5 bytes; a field number of 0, and wire types 6 and 7, are malformed.
 /// - A varint's bits past the 64th are dropped (as SwiftProtobuf does); an 11th byte is malformed.
 /// - Every length is checked against the bytes left in the enclosing message before it is used.
-/// - Unknown fields, groups included, are skipped; groups nest at most `maxGroupDepth` deep.
+/// - Unknown fields, groups included, are skipped; each group level counts against `depthLimit` like a message.
 ///
 /// The cursor never outlives the `withUnsafeBytes` closure that produced `bytes`.
 struct ProtobufCursor<Failure: ProtobufFailure> {
-    /// How deep unknown groups may nest before the bytes are refused.
-    static var maxGroupDepth: Int { 64 }
-
     let bytes: UnsafeBufferPointer<UInt8>
     /// Offset of the next byte to read.
     private(set) var index: Int
     /// Offset just past the message.
     let end: Int
+    /// How deep this message is (the outermost is 1), and how deep messages and groups may go: SwiftProtobuf's
+    /// `messageDepthLimit`, which counts each nested message and each unknown group level.
+    let depth: Int
+    let depthLimit: Int
 
-    /// A cursor over `range` of `bytes`.
-    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+    /// A cursor over `range` of `bytes`, a message at `depth`.
+    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, depth: Int, depthLimit: Int) {
         self.bytes = bytes
         self.index = range.lowerBound
         self.end = range.upperBound
+        self.depth = depth
+        self.depthLimit = depthLimit
     }
 
-    /// A cursor over an embedded message's bytes.
+    /// A cursor over an embedded message's bytes, one level deeper.
     func nested(_ range: Range<Int>) -> ProtobufCursor {
-        ProtobufCursor(bytes: bytes, range: range)
+        ProtobufCursor(bytes: bytes, range: range, depth: depth + 1, depthLimit: depthLimit)
     }
 
     /// The next field's number and wire type, or nil at the end of the message.
@@ -161,32 +164,44 @@ struct ProtobufCursor<Failure: ProtobufFailure> {
 
     /// Skips the value of the field just read (`number`, `wire`), groups included.
     mutating func skip(number: Int, wire: UInt8) throws(Failure) {
-        try skip(number: number, wire: wire, depth: 0)
+        try skip(number: number, wire: wire, groupDepth: 0)
     }
 
-    private mutating func skip(number: Int, wire: UInt8, depth: Int) throws(Failure) {
+    private mutating func skip(number: Int, wire: UInt8, groupDepth: Int) throws(Failure) {
         switch wire {
         case ProtobufWire.varint: _ = try varint()
         case ProtobufWire.fixed64:
             guard end &- index >= 8 else { throw Failure(wire: .truncated) }
             index &+= 8
-        case ProtobufWire.lengthDelimited: _ = try lengthDelimited()
+        case ProtobufWire.lengthDelimited:
+            let length = try varint()
+            guard length <= UInt64(end &- index) else { throw Failure(wire: .truncated) }
+            index &+= Int(length)
         case ProtobufWire.fixed32:
             guard end &- index >= 4 else { throw Failure(wire: .truncated) }
             index &+= 4
         case ProtobufWire.startGroup:
-            guard depth < Self.maxGroupDepth else { throw Failure(wire: .tooDeep) }
+            // Each group level counts against the depth limit, as a nested message does.
+            guard depth + groupDepth + 1 <= depthLimit else { throw Failure(wire: .tooDeep) }
             while true {
-                guard let inner = try nextField() else { throw Failure(wire: .truncated) }
+                guard index < end else { throw Failure(wire: .truncated) }
+                let inner = try groupTag()
                 if inner.wire == ProtobufWire.endGroup {
                     guard inner.number == number else { throw Failure(wire: .malformed) }
                     return
                 }
-                try skip(number: inner.number, wire: inner.wire, depth: depth + 1)
+                try skip(number: inner.number, wire: inner.wire, groupDepth: groupDepth + 1)
             }
         default:
             // An end-group tag outside its group.
             throw Failure(wire: .malformed)
         }
+    }
+
+    /// A tag inside a group being skipped: a varint of up to 10 bytes below 2³², as SwiftProtobuf reads it there.
+    private mutating func groupTag() throws(Failure) -> (number: Int, wire: UInt8) {
+        let tag = try varint()
+        guard tag < UInt64(UInt32.max) else { throw Failure(wire: .malformed) }
+        return try Self.checked(tag: tag)
     }
 }
