@@ -13,7 +13,7 @@ extension SpanStore {
         var prepared = PreparedWrite(tenant: tenant)
         var rollups = PendingRollups()
         let tenantID = rollups.id(tenant)
-        var catalog = Set<InternedCatalogKey>()
+        var catalog = Set<InternedCatalogKey>(minimumCapacity: min(spans.count, 256))
         var postings = PostingGroups()
         // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
         var openChunk: [ChunkKey: Int] = [:]
@@ -65,6 +65,7 @@ extension SpanStore {
         }
         if !references.isEmpty { prepared.journal = IndexJournal.encode(references) }
         prepared.postings = postings
+        prepared.catalog.reserveCapacity(catalog.count)
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(

@@ -275,6 +275,26 @@ struct OTLPProtobufReaderTests {
         }
     }
 
+    /// Names made of random bytes, most of them not ASCII: valid UTF-8 decodes to the same text, anything else is
+    /// refused, exactly as SwiftProtobuf's string check decides.
+    @Test func stringBytesAreValidatedAsSwiftProtobufDoes() throws {
+        var random = OTLPTestRandom(seed: 0x0007_F8F8)
+        let lanes: [ClosedRange<UInt8>] = [0x20...0x7E, 0x80...0xBF, 0xC0...0xDF, 0xE0...0xEF, 0xF0...0xF7, 0xF8...0xFF]
+        var accepted = 0
+        for round in 0..<4_000 {
+            let name = (0..<Int.random(in: 1...9, using: &random)).map { _ in
+                UInt8.random(in: lanes.randomElement(using: &random)!, using: &random)
+            }
+            let span = W.bytes(1, W.traceID) + W.bytes(5, name)
+            let result = expectSameDecoding(W.bytes(1, W.bytes(2, W.bytes(2, span))), "round \(round)")
+            if case .success(let spans) = result {
+                accepted += 1
+                #expect(Array(spans[0].operationName.utf8) == name)
+            }
+        }
+        #expect(accepted > 100)
+    }
+
     @Test func randomBytesDecodeAsTheGeneratedMessagesDo() {
         var random = OTLPTestRandom(seed: 0xBADB_17E5)
         for round in 0..<2000 {
