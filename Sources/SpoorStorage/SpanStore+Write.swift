@@ -79,7 +79,7 @@ extension SpanStore {
             + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + prepared.journal.count + postings.memoryBytes
             + prepared.rollups.memoryBytes
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
-        prepared.entries.sort(by: PreparedWrite.Entry.inBatchOrder)
+        prepared.entries = PreparedWrite.Entry.sortedInBatchOrder(prepared.entries)
         return prepared
     }
 
@@ -134,7 +134,7 @@ extension SpanStore {
                 key: Keys.dependency(tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
                 value: CounterValue.encode(count), isMerge: true)
         }
-        counters.sort(by: PreparedWrite.Entry.inBatchOrder)
+        counters = PreparedWrite.Entry.sortedInBatchOrder(counters)
         var merger = SortedRunMerger(runs: writes.map(\.entries) + [counters])
         while let (run, index) = merger.next() {
             let entry = merger.runs[run][index]
@@ -233,7 +233,7 @@ extension SpanStore {
         var entries: [PreparedWrite.Entry] = []
         groups.emit(into: &entries)
         rollups.emit(into: &entries)
-        entries.sort(by: PreparedWrite.Entry.inBatchOrder)
+        entries = PreparedWrite.Entry.sortedInBatchOrder(entries)
         let batch: WriteBatch
         do {
             batch = try WriteBatch()
@@ -299,19 +299,34 @@ struct InternedCatalogKey: Hashable {
 /// Merges runs of entries, each sorted by `PreparedWrite.Entry.inBatchOrder`, with a heap of run heads.
 struct SortedRunMerger {
     let runs: [[PreparedWrite.Entry]]
-    private var heads: BinaryHeap<(run: Int, index: Int)>
+    /// A run's next entry, with its bucket and key head copied out so most comparisons touch no array.
+    private struct Head {
+        var bucket: UInt64
+        var keyHead: UInt64
+        var run: Int
+        var index: Int
+    }
+    private var heads: BinaryHeap<Head>
 
     init(runs: [[PreparedWrite.Entry]]) {
         self.runs = runs
-        heads = BinaryHeap { a, b in PreparedWrite.Entry.inBatchOrder(runs[a.run][a.index], runs[b.run][b.index]) }
-        for run in runs.indices where !runs[run].isEmpty { heads.push((run, 0)) }
+        heads = BinaryHeap { a, b in
+            if a.bucket != b.bucket { return a.bucket < b.bucket }
+            if a.keyHead != b.keyHead { return a.keyHead < b.keyHead }
+            return Keys.less(runs[a.run][a.index].key, runs[b.run][b.index].key)
+        }
+        for run in runs.indices where !runs[run].isEmpty { heads.push(head(run: run, index: 0)) }
+    }
+
+    private func head(run: Int, index: Int) -> Head {
+        Head(bucket: runs[run][index].bucket.start, keyHead: runs[run][index].keyHead, run: run, index: index)
     }
 
     /// The (run, index) of the smallest remaining entry, or nil when every run is consumed.
     mutating func next() -> (Int, Int)? {
         guard !heads.isEmpty else { return nil }
-        let head = heads.pop()
-        if head.index + 1 < runs[head.run].count { heads.push((head.run, head.index + 1)) }
-        return (head.run, head.index)
+        let top = heads.pop()
+        if top.index + 1 < runs[top.run].count { heads.push(head(run: top.run, index: top.index + 1)) }
+        return (top.run, top.index)
     }
 }

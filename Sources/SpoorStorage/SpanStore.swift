@@ -364,10 +364,37 @@ package struct PreparedWrite: Sendable {
         var isMerge = false
         /// The spans of a span record (0 for anything else): counted when the record expires before being written.
         var spanCount = 0
+        /// The key's first 8 bytes as a big-endian integer, zero-padded: ordering by it first, and by the whole key
+        /// only on a tie, is ordering bytewise by key, with fewer `memcmp` calls and array accesses.
+        let keyHead: UInt64
+
+        init(bucket: BucketRef, key: [UInt8], value: [UInt8], isMerge: Bool = false, spanCount: Int = 0) {
+            self.bucket = bucket
+            self.key = key
+            self.value = value
+            self.isMerge = isMerge
+            self.spanCount = spanCount
+            var head: UInt64 = 0
+            for index in 0..<8 { head = head << 8 | UInt64(index < key.count ? key[index] : 0) }
+            self.keyHead = head
+        }
 
         /// The order entries go into a write batch: by bucket, then bytewise by key.
         static func inBatchOrder(_ a: Entry, _ b: Entry) -> Bool {
-            a.bucket.start != b.bucket.start ? a.bucket.start < b.bucket.start : Keys.less(a.key, b.key)
+            if a.bucket.start != b.bucket.start { return a.bucket.start < b.bucket.start }
+            if a.keyHead != b.keyHead { return a.keyHead < b.keyHead }
+            return Keys.less(a.key, b.key)
+        }
+
+        /// `entries` in batch order. Sorts positions rather than the entries, which would retain and release their
+        /// key and value arrays on every move.
+        static func sortedInBatchOrder(_ entries: [Entry]) -> [Entry] {
+            let order = entries.indices.sorted { i, j in
+                if entries[i].bucket.start != entries[j].bucket.start { return entries[i].bucket.start < entries[j].bucket.start }
+                if entries[i].keyHead != entries[j].keyHead { return entries[i].keyHead < entries[j].keyHead }
+                return Keys.less(entries[i].key, entries[j].key)
+            }
+            return order.map { entries[$0] }
         }
     }
 
