@@ -50,7 +50,7 @@ package struct SpanIngestor: Sendable {
     /// Writes spans and returns once they are in the WAL (HTTP and gRPC transports).
     package func ingest(_ spans: [Span], tenant: String, transport: Transport) async throws(IngestError) {
         metrics.received(transport).increment(by: spans.count)
-        let prepared = store.prepare(tenant: tenant, spans: spans.map(Self.sanitized))
+        let prepared = store.prepare(tenant: tenant, spans: Self.sanitized(spans))
         do {
             _ = try await writer.write(prepared)
         } catch {
@@ -71,7 +71,7 @@ package struct SpanIngestor: Sendable {
     /// Queues spans without waiting (UDP); counts them as dropped when the queue is full.
     package func enqueue(_ spans: [Span], tenant: String, transport: Transport) {
         metrics.received(transport).increment(by: spans.count)
-        let prepared = store.prepare(tenant: tenant, spans: spans.map(Self.sanitized))
+        let prepared = store.prepare(tenant: tenant, spans: Self.sanitized(spans))
         if !writer.enqueue(prepared) {
             metrics.dropped(transport, .queueFull).increment(by: spans.count)
         }
@@ -85,6 +85,11 @@ package struct SpanIngestor: Sendable {
     /// Counts a request refused with an error status.
     package func countRejected(transport: Transport, code: String) {
         metrics.rejected(transport, code).increment()
+    }
+
+    /// The spans with `sanitized(_:)` applied; the same array (no copy) when every span already has a service name.
+    static func sanitized(_ spans: [Span]) -> [Span] {
+        spans.contains { $0.process.serviceName.isEmpty } ? spans.map(sanitized) : spans
     }
 
     /// Jaeger's collector sanitizers: every span has a usable service name.
