@@ -45,7 +45,7 @@ extension SpanStore {
         var encoder = SpanChunkEncoder()
         var references: [IndexJournal.ChunkReference] = []
         references.reserveCapacity(chunks.count)
-        prepared.entries.reserveCapacity(chunks.count * 2)
+        prepared.entries.reserveCapacity(chunks.count)
         for chunk in chunks {
             var summary = TraceSummary()
             var chunkStart = UInt64.max
@@ -58,10 +58,7 @@ extension SpanStore {
                 tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash(value))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
-            prepared.entries.append(
-                .init(
-                    bucket: chunk.key.bucket, key: Keys.summary(tenant: tenant, traceID: chunk.key.traceID),
-                    value: summary.encoded(), isMerge: true))
+            prepared.summaries.add(summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
         }
         if !references.isEmpty { prepared.journal = IndexJournal.encode(references) }
         prepared.postings = postings
@@ -77,7 +74,7 @@ extension SpanStore {
         // bookkeeping.
         prepared.byteCount = prepared.entries.reduce(0) { $0 + $1.key.count + $1.value.count + PreparedWrite.entryOverheadBytes }
             + prepared.edgeSpans.count * PreparedWrite.spanOverheadBytes + prepared.journal.count + postings.memoryBytes
-            + prepared.rollups.memoryBytes
+            + prepared.rollups.memoryBytes + prepared.summaries.memoryBytes
         // Sorted here, on the submitting task, so the single writer only merges sorted runs (see `write`).
         prepared.entries = PreparedWrite.Entry.sortedInBatchOrder(prepared.entries)
         return prepared
@@ -161,6 +158,7 @@ extension SpanStore {
                 for write in indexed {
                     pending.groups.merge(write.postings)
                     pending.rollups.merge(write.rollups)
+                    pending.summaries.merge(write.summaries)
                 }
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)
@@ -227,12 +225,13 @@ extension SpanStore {
     /// Writes the pending index postings as posting lists and deletes their journal entries, in one atomic batch.
     /// Called by the writer (never concurrently with `write`), and by `close`.
     package func flushIndex(now: UInt64) throws(StorageError) {
-        let (groups, rollups, journal) = pending.withLock { ($0.groups, $0.rollups, $0.journal) }
+        let (groups, rollups, summaries, journal) = pending.withLock { ($0.groups, $0.rollups, $0.summaries, $0.journal) }
         guard !journal.isEmpty else { return }
         let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
         var entries: [PreparedWrite.Entry] = []
         groups.emit(into: &entries)
         rollups.emit(into: &entries)
+        summaries.emit(into: &entries)
         entries = PreparedWrite.Entry.sortedInBatchOrder(entries)
         let batch: WriteBatch
         do {
@@ -257,6 +256,7 @@ extension SpanStore {
         pending.withLock { pending in
             pending.groups = PostingGroups()
             pending.rollups = PendingRollups()
+            pending.summaries = PendingSummaries()
             pending.flushes += 1
             pending.journal.removeAll()
             pending.lastFlushNanos = now

@@ -127,7 +127,7 @@ package final class SpanStore: Sendable {
         var spans: [Span] = []
         /// Replays one journal value; throws RocksDB errors, and returns false when (part of) it was unreadable.
         func replay(_ value: UnsafeRawBufferPointer) throws(RocksError) -> Bool {
-            guard value.first == IndexJournal.chunkReferencesVersion else {
+            guard IndexJournal.holdsChunkReferences(value.first) else {
                 do {
                     try pending.groups.absorbJournal(value)
                     return true
@@ -136,6 +136,7 @@ package final class SpanStore: Sendable {
                 }
             }
             guard let references = try? IndexJournal.decode(value) else { return false }
+            let summariesPending = value.first == IndexJournal.pendingSummariesVersion
             var readable = true
             for reference in references {
                 guard let bucketFamily = families[reference.bucket.start] else { continue }  // dropped by retention
@@ -151,9 +152,14 @@ package final class SpanStore: Sendable {
                     readable = false  // one bad chunk: the entry's other chunks are still replayed
                     continue
                 }
+                var summary = TraceSummary()
                 for span in spans {
                     pending.groups.addPostings(of: span, tenant: tenant, bucket: reference.bucket)
                     pending.rollups.add(span: span, tenant: tenant, bucket: reference.bucket)
+                    summary.add(span)
+                }
+                if summariesPending, !spans.isEmpty {
+                    pending.summaries.add(summary, tenant: tenant, bucket: reference.bucket, traceID: traceID)
                 }
             }
             return readable
@@ -236,6 +242,7 @@ package final class SpanStore: Sendable {
         pending.withLock { pending in
             pending.groups.removeBuckets(endingBy: cutoff)
             pending.rollups.removeBuckets(endingBy: cutoff)
+            pending.summaries.removeBuckets(endingBy: cutoff)
         }
         let expiredStarts = Set(expired.map(\.startSeconds))
         let removed = state.withLock { $0.catalog.removeBuckets(expiredStarts) }
@@ -312,11 +319,17 @@ package final class SpanStore: Sendable {
         }
     }
 
-    /// The merged summary of a trace across buckets, or nil when no bucket knows it.
+    /// The merged summary of a trace across buckets (stored and pending), or nil when no bucket knows it.
     package func summary(tenant: String, traceID: TraceID) throws(StorageError) -> TraceSummary? {
         let key = Keys.summary(tenant: tenant, traceID: traceID)
-        var total: TraceSummary? = nil
-        for bucket in state.withLock({ $0.buckets }) {
+        let buckets = state.withLock { $0.buckets }
+        // Read before the store: a flush that writes them in between leaves them in both, and merging a summary
+        // twice keeps its time bounds (see `PendingSummaries`).
+        var total = pending.withLock { pending in
+            pending.summaries.summary(
+                tenant: tenant, traceID: traceID, buckets: buckets.map { BucketRef(start: $0.startSeconds, width: $0.widthSeconds) })
+        }
+        for bucket in buckets {
             let value: [UInt8]?
             do {
                 value = try database.get(bucket.family, key: key)
@@ -404,6 +417,8 @@ package struct PreparedWrite: Sendable {
     var postings = PostingGroups()
     /// The Monitor rollups of these spans: the writer adds them to the pending index.
     var rollups = PendingRollups()
+    /// The summaries of these spans' traces, one per chunk: the writer adds them to the pending index.
+    var summaries = PendingSummaries()
     /// The journal value (`IndexJournal`) naming the chunks written, stored with them so a restart can derive the
     /// postings again.
     var journal: [UInt8] = []
@@ -464,11 +479,12 @@ struct CatalogEntry: Hashable, Sendable {
 struct PendingIndex {
     var groups = PostingGroups()
     var rollups = PendingRollups()
+    var summaries = PendingSummaries()
     /// Twice the flushes so far, plus one while a flush is writing its batch (a sequence lock): a reader of both the
     /// pending rollups and the store accepts its result only when it saw the same even value before and after.
     var flushes: UInt64 = 0
-    /// Memory held by the postings and the rollups.
-    var memoryBytes: Int { groups.memoryBytes + rollups.memoryBytes }
+    /// Memory held by the postings, the rollups and the trace summaries.
+    var memoryBytes: Int { groups.memoryBytes + rollups.memoryBytes + summaries.memoryBytes }
     var journal: [UInt64] = []
     var nextSequence: UInt64 = 1
     var lastFlushNanos: UInt64 = 0

@@ -1,6 +1,7 @@
 import SpoorModel
 
-/// What is known of a whole trace, merged as its spans arrive (a RocksDB merge operand per write).
+/// What is known of a whole trace, merged as its spans arrive (summed in memory between index flushes, then a RocksDB
+/// merge operand per flush; see `PendingSummaries`).
 ///
 /// ```
 /// [version:u8 = 1] [minStart:u64 LE] [maxEnd:u64 LE] [spanCount:u32 LE] [errorCount:u32 LE]

@@ -1,14 +1,19 @@
 /// The index journal value stored with each request's spans under `0x00 0x04 sequence` (catalog family), until an
 /// index flush writes the request's postings as posting lists and deletes it.
 ///
-/// Version 2 names the span chunks the request wrote; a replay reads them back and derives their postings
+/// Versions 2 and 3 name the span chunks the request wrote; a replay reads them back and derives their postings
 /// (`PostingGroups.addPostings`), so the journal costs a few dozen bytes per trace, not the postings themselves:
 /// ```
-/// value := [version:u8 = 2] [count:varint] count × ([bucketStart:varint] [bucketWidth:varint] [key length:varint] [key])
+/// value := [version:u8 = 3] [count:varint] count × ([bucketStart:varint] [bucketWidth:varint] [key length:varint] [key])
 /// ```
-/// Version 1 values (stores of the previous release) hold the postings (`PostingGroups.absorbJournal`).
+/// Version 3 (written now) also leaves the chunks' trace summaries pending (`PendingSummaries`), so a replay derives
+/// them too; version 2 values (an earlier release) were written with their summaries. Version 1 values hold the
+/// postings (`PostingGroups.absorbJournal`).
 enum IndexJournal {
+    /// Chunk references whose summaries were written with the chunks.
     static let chunkReferencesVersion: UInt8 = 2
+    /// Chunk references whose summaries are pending until the next flush.
+    static let pendingSummariesVersion: UInt8 = 3
 
     /// A chunk written with the journal value: its bucket and key (`Keys.spanChunk`).
     struct ChunkReference: Equatable {
@@ -19,7 +24,7 @@ enum IndexJournal {
     static func encode(_ references: [ChunkReference]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(8 + references.reduce(0) { $0 + $1.key.count + 12 })
-        out.append(chunkReferencesVersion)
+        out.append(pendingSummariesVersion)
         StoredSpanCodec.putVarint(UInt64(references.count), &out)
         for reference in references {
             StoredSpanCodec.putVarint(reference.bucket.start, &out)
@@ -30,10 +35,15 @@ enum IndexJournal {
         return out
     }
 
-    /// The references of a version 2 value; throws on anything malformed.
+    /// Whether `version` is a chunk-reference version (2 or 3).
+    static func holdsChunkReferences(_ version: UInt8?) -> Bool {
+        version == chunkReferencesVersion || version == pendingSummariesVersion
+    }
+
+    /// The references of a version 2 or 3 value; throws on anything malformed.
     static func decode(_ value: UnsafeRawBufferPointer) throws(StorageError) -> [ChunkReference] {
         var reader = ValueReader(value)
-        guard try reader.byte() == chunkReferencesVersion else { throw .corrupt("index journal version") }
+        guard holdsChunkReferences(try reader.byte()) else { throw .corrupt("index journal version") }
         let count = try reader.count()
         var references: [ChunkReference] = []
         references.reserveCapacity(count)

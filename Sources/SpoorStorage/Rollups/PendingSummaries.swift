@@ -1,0 +1,94 @@
+import SpoorModel
+
+/// Trace summaries gathered between index flushes, one per (tenant, bucket, trace).
+///
+/// A request's chunks used to carry one summary merge operand each. When a client sends one process's spans per
+/// request (Thrift over HTTP or UDP), a trace reaches the store in several requests, and those operands were half the
+/// memtable inserts. Summed here instead, a trace costs one operand per flush. A restart derives them again from the
+/// chunks the journal names (journal version 3).
+///
+/// Readers only use the summary's time bounds, which merging the same summary twice leaves unchanged; so a read
+/// during a flush, which may see a summary both pending and stored, needs no sequence lock (the counts could be
+/// doubled there, and nothing reads them).
+struct PendingSummaries: Sendable {
+    struct Key: Hashable, Sendable {
+        var bucket: BucketRef
+        var traceID: TraceID
+    }
+
+    /// Per tenant, per bucket and trace.
+    private(set) var byTenant: [String: [Key: TraceSummary]] = [:]
+    private(set) var count = 0
+    /// Root-name bytes held (the names share storage with the spans' strings, so this is an upper bound).
+    private var nameBytes = 0
+
+    var isEmpty: Bool { count == 0 }
+    /// Memory held, for the pending memory bound.
+    var memoryBytes: Int { count * 128 + nameBytes }
+
+    /// Adds one chunk's summary of a trace.
+    mutating func add(_ summary: TraceSummary, tenant: String, bucket: BucketRef, traceID: TraceID) {
+        let key = Key(bucket: bucket, traceID: traceID)
+        // An empty summary merged with `summary` is `summary`: a new key holds exactly it.
+        var isNew = false
+        modifying(tenant) { summaries in
+            let before = summaries.count
+            summaries[key, default: TraceSummary()].merge(summary)
+            isNew = summaries.count != before
+        }
+        if isNew {
+            count += 1
+            nameBytes += summary.rootService.utf8.count + summary.rootOperation.utf8.count
+        }
+    }
+
+    private mutating func modifying(_ tenant: String, _ body: (inout [Key: TraceSummary]) -> Void) {
+        body(&byTenant[tenant, default: [:]])
+    }
+
+    /// Adds every summary of `other`.
+    mutating func merge(_ other: PendingSummaries) {
+        if isEmpty {
+            self = other
+            return
+        }
+        for (tenant, summaries) in other.byTenant {
+            for (key, summary) in summaries { add(summary, tenant: tenant, bucket: key.bucket, traceID: key.traceID) }
+        }
+    }
+
+    /// The pending summaries of a trace, over every bucket.
+    func summary(tenant: String, traceID: TraceID, buckets: [BucketRef]) -> TraceSummary? {
+        guard let summaries = byTenant[tenant] else { return nil }
+        var total: TraceSummary?
+        for bucket in buckets {
+            guard let found = summaries[Key(bucket: bucket, traceID: traceID)] else { continue }
+            if total == nil { total = found } else { total?.merge(found) }
+        }
+        return total
+    }
+
+    /// One merge operand per summary, for an index flush.
+    func emit(into output: inout [PreparedWrite.Entry]) {
+        output.reserveCapacity(output.count + count)
+        for (tenant, summaries) in byTenant {
+            for (key, summary) in summaries {
+                output.append(
+                    .init(bucket: key.bucket, key: Keys.summary(tenant: tenant, traceID: key.traceID), value: summary.encoded(), isMerge: true))
+            }
+        }
+    }
+
+    /// Drops the summaries of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
+    mutating func removeBuckets(endingBy cutoff: UInt64) {
+        for (tenant, summaries) in byTenant {
+            let kept = summaries.filter { $0.key.bucket.endNanos > cutoff }
+            guard kept.count != summaries.count else { continue }
+            count -= summaries.count - kept.count
+            byTenant[tenant] = kept.isEmpty ? nil : kept
+        }
+        nameBytes = byTenant.values.reduce(0) { total, summaries in
+            summaries.values.reduce(total) { $0 + $1.rootService.utf8.count + $1.rootOperation.utf8.count }
+        }
+    }
+}
