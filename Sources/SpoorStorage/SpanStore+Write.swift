@@ -34,12 +34,14 @@ extension SpanStore {
             // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
             let serviceID = rollups.id(service)
             let operationID = rollups.id(span.operationName)
-            rollups.add(span, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
+            // `kind` scans the tags: read once for the rollup and the catalog.
+            let kind = span.kind
+            rollups.add(span, kind: kind, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
             prepared.edgeSpans.append(
                 EdgeSpan(
                     traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
                     startNanos: span.startTimeUnixNanos, bucket: bucket))
-            catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: span.kind, bucket: bucket.start))
+            catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
         var encoder = SpanChunkEncoder()
