@@ -454,7 +454,7 @@ struct BucketRef: Hashable, Sendable {
     var endNanos: UInt64 { (start &+ width) &* 1_000_000_000 }
 }
 
-/// A trace in a bucket: the spans of one request grouped into one chunk record and one summary operand.
+/// A trace in a bucket: the spans of one request grouped into one chunk record and one pending summary.
 struct ChunkKey: Hashable {
     var traceID: TraceID
     var bucket: BucketRef
