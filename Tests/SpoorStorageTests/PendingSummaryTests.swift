@@ -77,12 +77,7 @@ struct PendingSummaryTests {
             let prepared = store.prepare(tenant: "", spans: Self.requests[0])
             _ = try store.write([prepared], now: Self.now)
             // As the previous release wrote it: the summary operand in the batch, the journal value at version 2.
-            var sequence: UInt64?
-            let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
-            try store.database.scan(store.catalogFamily, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, _ in
-                sequence = Keys.parseIndexJournal(key)
-                return false
-            }
+            let sequence = try store.firstJournalSequence()
             var entries: [PreparedWrite.Entry] = []
             prepared.summaries.emit(into: &entries)
             let batch = try WriteBatch()

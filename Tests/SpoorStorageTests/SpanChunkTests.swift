@@ -187,12 +187,7 @@ struct SpanChunkStoreTests {
             let prepared = store.prepare(tenant: "", spans: [span])
             _ = try store.write([prepared], now: Self.now)
             // Replace the version 2 entry by the version 1 value of the same postings.
-            var sequence: UInt64?
-            let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
-            try store.database.scan(store.catalogFamily, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, _ in
-                sequence = Keys.parseIndexJournal(key)
-                return false
-            }
+            let sequence = try store.firstJournalSequence()
             let batch = try WriteBatch()
             batch.put(store.catalogFamily, key: Keys.indexJournal(sequence: try #require(sequence)), value: prepared.postings.legacyJournalValue())
             try store.database.write(batch, sync: false)

@@ -1,4 +1,4 @@
-import SpoorStorage
+@testable import SpoorStorage
 
 extension SpanStore {
     /// Entries of the empty tenant whose type byte is in `types`, across every bucket (or in `family` alone).
@@ -11,5 +11,16 @@ extension SpanStore {
             }
         }
         return count
+    }
+
+    /// The sequence of the first index journal entry, if any.
+    func firstJournalSequence() throws -> UInt64? {
+        var sequence: UInt64?
+        let prefix = Keys.storeKeyPrefix(Keys.indexJournalTag)
+        try database.scan(catalogFamily, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, _ in
+            sequence = Keys.parseIndexJournal(key)
+            return false
+        }
+        return sequence
     }
 }

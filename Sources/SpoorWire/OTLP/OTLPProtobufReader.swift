@@ -31,6 +31,8 @@ extension OTLPError: ProtobufFailure {
 ///   decoded with the generated messages and converted by `OTLPSpanConverter`; spans, their attributes,
 ///   scalar values, events and status are read here.
 /// - Spans are counted before any is built, so the span limit applies before allocation.
+/// - Errors follow the reference's order within the bytes the reader has reached; where the reference would first
+///   refuse malformed bytes further on, the reader may report a conversion error met earlier (both are errors).
 struct OTLPProtobufReader {
     private typealias Cursor = ProtobufCursor<OTLPError>
 
@@ -130,67 +132,51 @@ struct OTLPProtobufReader {
     }
 
     private mutating func resourceSpans(_ range: Range<Int>, into spans: inout [Span]) throws(OTLPError) {
-        // First pass: the resource (wherever it is) and the schema URL's UTF-8.
-        var fields = cursor(range, depth: Depth.resourceSpans)
-        var resource = MessageBytes()
-        while let field = try fields.nextField() {
-            switch (field.number, field.wire) {
-            case (1, ProtobufWire.lengthDelimited): resource.add(try fields.lengthDelimited(), of: bytes)
-            case (3, ProtobufWire.lengthDelimited): _ = try fields.string()
-            default: try fields.skip(number: field.number, wire: field.wire)
-            }
-        }
+        let (resource, children) = try parts(of: range, depth: Depth.resourceSpans)
         let process: Process
         do throws(OTLPError) {
             process = try converter.makeProcess(message(OTLPResource.self, resource.bytes(of: bytes), depth: Depth.resource))
         } catch {
             throw error.at("resource")
         }
-        fields = cursor(range, depth: Depth.resourceSpans)
-        var index = 0
-        while let field = try fields.nextField() {
-            guard field.number == 2, field.wire == ProtobufWire.lengthDelimited else {
-                try fields.skip(number: field.number, wire: field.wire)
-                continue
-            }
-            let range = try fields.lengthDelimited()
+        for (index, child) in children.enumerated() {
             do throws(OTLPError) {
-                try scopeSpans(range, process: process, into: &spans)
+                try scopeSpans(child, process: process, into: &spans)
             } catch {
                 throw error.at("scopeSpans[\(index)]")
             }
-            index += 1
         }
     }
 
     private mutating func scopeSpans(
         _ range: Range<Int>, process: Process, into spans: inout [Span]
     ) throws(OTLPError) {
-        var fields = cursor(range, depth: Depth.scopeSpans)
-        var scope = MessageBytes()
+        let (scope, children) = try parts(of: range, depth: Depth.scopeSpans)
+        let scopeTags = converter.makeScopeTags(try message(OTLPScope.self, scope.bytes(of: bytes), depth: Depth.scope))
+        for (index, child) in children.enumerated() {
+            do throws(OTLPError) {
+                spans.append(try span(child, scopeTags: scopeTags, process: process))
+            } catch {
+                throw error.at("spans[\(index)]")
+            }
+        }
+    }
+
+    /// The parts of a ResourceSpans or ScopeSpans, which share a shape: field 1, a singular message (resource or
+    /// scope) wherever it comes; field 2, the repeated children, in order; field 3, the schema URL, only checked.
+    private func parts(of range: Range<Int>, depth: Int) throws(OTLPError) -> (head: MessageBytes, children: [Range<Int>]) {
+        var fields = cursor(range, depth: depth)
+        var head = MessageBytes()
+        var children: [Range<Int>] = []
         while let field = try fields.nextField() {
             switch (field.number, field.wire) {
-            case (1, ProtobufWire.lengthDelimited): scope.add(try fields.lengthDelimited(), of: bytes)
+            case (1, ProtobufWire.lengthDelimited): head.add(try fields.lengthDelimited(), of: bytes)
+            case (2, ProtobufWire.lengthDelimited): children.append(try fields.lengthDelimited())
             case (3, ProtobufWire.lengthDelimited): _ = try fields.string()
             default: try fields.skip(number: field.number, wire: field.wire)
             }
         }
-        let scopeTags = converter.makeScopeTags(try message(OTLPScope.self, scope.bytes(of: bytes), depth: Depth.scope))
-        fields = cursor(range, depth: Depth.scopeSpans)
-        var index = 0
-        while let field = try fields.nextField() {
-            guard field.number == 2, field.wire == ProtobufWire.lengthDelimited else {
-                try fields.skip(number: field.number, wire: field.wire)
-                continue
-            }
-            let range = try fields.lengthDelimited()
-            do throws(OTLPError) {
-                spans.append(try span(range, scopeTags: scopeTags, process: process))
-            } catch {
-                throw error.at("spans[\(index)]")
-            }
-            index += 1
-        }
+        return (head, children)
     }
 
     // MARK: Span

@@ -186,11 +186,6 @@ struct ProtobufCursor<Failure: ProtobufFailure> {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
-    /// Checks a length-delimited value is valid UTF-8 without keeping it.
-    mutating func skipString() throws(Failure) {
-        _ = try string()
-    }
-
     /// Skips the value of the field just read (`number`, `wire`), groups included.
     mutating func skip(number: Int, wire: UInt8) throws(Failure) {
         try skip(number: number, wire: wire, groupDepth: 0)
