@@ -160,7 +160,8 @@ extension SpanStore {
                 for write in indexed {
                     pending.groups.merge(write.postings)
                     pending.rollups.merge(write.rollups)
-                    pending.summaries.merge(write.summaries)
+                    // Only the summaries of chunks this batch stored: an expired chunk's summary would stretch its trace.
+                    pending.summaries.merge(write.summaries) { families[$0.start] != nil && $0.endNanos > cutoff }
                 }
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)

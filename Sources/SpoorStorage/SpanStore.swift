@@ -116,8 +116,8 @@ package final class SpanStore: Sendable {
     }
 
     /// Rebuilds the pending index from the journal entries the last run did not flush: the postings of the chunks
-    /// each entry names (version 2), or the postings it holds (version 1). A chunk whose bucket retention dropped is
-    /// skipped.
+    /// each entry names (versions 2 and 3; version 3 also their trace summaries), or the postings it holds (version 1).
+    /// A chunk whose bucket retention dropped is skipped.
     private static func replayJournal(
         _ database: RocksDatabase, _ family: ColumnFamily, buckets: [Bucket], logger: Logger
     ) throws(StorageError) -> PendingIndex {

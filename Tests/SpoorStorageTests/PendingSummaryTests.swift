@@ -106,4 +106,21 @@ struct PendingSummaryTests {
         #expect(try store.summary(tenant: "", traceID: TraceID(high: 0, low: 7)) == nil)
         #expect(store.pendingIndexBytes == 0)
     }
+
+    /// A chunk skipped as expired at write time leaves no pending summary, even in a bucket retention has not dropped
+    /// yet: it would stretch its trace's duration.
+    @Test func expiredChunksLeaveNoPendingSummary() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir, retentionNanos: SpanStoreTests.hour)
+        let stored = SpanBuilder.span(trace: 9, span: 1, service: "a", startMicros: Self.t0, durationMicros: 5)
+        let late = SpanBuilder.span(trace: 9, span: 2, service: "a", startMicros: Self.t0 + 1_000_000, durationMicros: 900)
+        _ = try store.write([store.prepare(tenant: "", spans: [stored])], now: Self.t0 * 1000 + 60_000_000_000)
+        // Three hours later, before retention runs: the bucket is still open but past the cutoff.
+        let result = try store.write([store.prepare(tenant: "", spans: [late])], now: Self.t0 * 1000 + 3 * SpanStoreTests.hour)
+        #expect(result.expiredSpans == 1 && result.storedSpans == 0)
+        let summary = try #require(try store.summary(tenant: "", traceID: TraceID(high: 0, low: 9)))
+        #expect(summary.durationNanos == 5_000)
+        #expect(summary.spanCount == 1)
+    }
 }

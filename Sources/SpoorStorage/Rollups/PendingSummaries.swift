@@ -36,24 +36,21 @@ struct PendingSummaries: Sendable {
             summaries[key, default: TraceSummary()].merge(summary)
             isNew = summaries.count != before
         }
-        if isNew {
-            count += 1
-            nameBytes += summary.rootService.utf8.count + summary.rootOperation.utf8.count
-        }
+        if isNew { count += 1 }
+        // Counted at every add: a later root span replaces the names (an upper bound; pruning recounts exactly).
+        nameBytes += summary.rootService.utf8.count + summary.rootOperation.utf8.count
     }
 
     private mutating func modifying(_ tenant: String, _ body: (inout [Key: TraceSummary]) -> Void) {
         body(&byTenant[tenant, default: [:]])
     }
 
-    /// Adds every summary of `other`.
-    mutating func merge(_ other: PendingSummaries) {
-        if isEmpty {
-            self = other
-            return
-        }
+    /// Adds the summaries of `other` whose bucket `keep` accepts (the writer keeps those whose chunks it stored).
+    mutating func merge(_ other: PendingSummaries, keeping keep: (BucketRef) -> Bool = { _ in true }) {
         for (tenant, summaries) in other.byTenant {
-            for (key, summary) in summaries { add(summary, tenant: tenant, bucket: key.bucket, traceID: key.traceID) }
+            for (key, summary) in summaries where keep(key.bucket) {
+                add(summary, tenant: tenant, bucket: key.bucket, traceID: key.traceID)
+            }
         }
     }
 
