@@ -251,20 +251,29 @@ struct OTLPSpanConverter {
 
     /// Events become logs; the event name leads as field `event` unless an attribute already has that key.
     func logs(_ events: [OTLPSpan.Event]) throws(OTLPError) -> [SpanLog] {
-        guard events.count <= limits.maxEventsPerSpan else {
-            throw .tooManyItems(path: "events", count: events.count, limit: limits.maxEventsPerSpan)
+        try Self.list(events.count, named: "events", limit: limits.maxEventsPerSpan) { index throws(OTLPError) in
+            let event = events[index]
+            let converted = try attributes(event.attributes, named: "attributes")
+            return Self.log(time: event.timeUnixNano, name: event.name, attributes: converted)
         }
-        var logs: [SpanLog] = []
-        logs.reserveCapacity(events.count)
-        for (e, event) in events.enumerated() {
+    }
+
+    /// The `count` elements of a list named `name`, each converted by `element`: more than `limit` are refused, and
+    /// an element's error gets its place in the path (`name[i]`). Both OTLP decoders convert their lists with it.
+    static func list<Element>(
+        _ count: Int, named name: String, limit: Int, _ element: (Int) throws(OTLPError) -> Element
+    ) throws(OTLPError) -> [Element] {
+        guard count <= limit else { throw .tooManyItems(path: name, count: count, limit: limit) }
+        var out: [Element] = []
+        out.reserveCapacity(count)
+        for index in 0..<count {
             do throws(OTLPError) {
-                let converted = try attributes(event.attributes, named: "attributes")
-                logs.append(Self.log(time: event.timeUnixNano, name: event.name, attributes: converted))
+                out.append(try element(index))
             } catch {
-                throw error.at("events[\(e)]")
+                throw error.at("\(name)[\(index)]")
             }
         }
-        return logs
+        return out
     }
 
     /// An event as a log: its name leads as field `event` unless an attribute already has that key.
@@ -299,20 +308,10 @@ struct OTLPSpanConverter {
 
     // MARK: Attributes
 
-    func attributes(_ list: [OTLPKeyValue], named name: String) throws(OTLPError) -> [Attribute] {
-        guard list.count <= limits.maxAttributesPerSpan else {
-            throw .tooManyItems(path: name, count: list.count, limit: limits.maxAttributesPerSpan)
+    func attributes(_ keyValues: [OTLPKeyValue], named name: String) throws(OTLPError) -> [Attribute] {
+        try Self.list(keyValues.count, named: name, limit: limits.maxAttributesPerSpan) { index throws(OTLPError) in
+            try attribute(keyValues[index])
         }
-        var out: [Attribute] = []
-        out.reserveCapacity(list.count)
-        for (a, keyValue) in list.enumerated() {
-            do throws(OTLPError) {
-                out.append(try attribute(keyValue))
-            } catch {
-                throw error.at("\(name)[\(a)]")
-            }
-        }
-        return out
     }
 
     func attribute(_ keyValue: OTLPKeyValue) throws(OTLPError) -> Attribute {

@@ -250,36 +250,19 @@ struct OTLPProtobufReader {
         if linkRanges.isEmpty {
             return parentID == .zero ? [] : [SpanReference(refType: .childOf, traceID: traceID, spanID: parentID)]
         }
-        guard linkRanges.count <= limits.maxLinksPerSpan else {
-            throw .tooManyItems(path: "links", count: linkRanges.count, limit: limits.maxLinksPerSpan)
-        }
-        var links: [OTLPSpan.Link] = []
-        links.reserveCapacity(linkRanges.count)
-        for (index, range) in linkRanges.enumerated() {
-            do throws(OTLPError) {
-                links.append(try message(OTLPSpan.Link.self, Array(bytes[range]), depth: Depth.spanPart))
-            } catch {
-                throw error.at("links[\(index)]")
-            }
+        let links = try OTLPSpanConverter.list(linkRanges.count, named: "links", limit: limits.maxLinksPerSpan) {
+            index throws(OTLPError) in
+            try message(OTLPSpan.Link.self, Array(bytes[linkRanges[index]]), depth: Depth.spanPart)
         }
         return try converter.references(links, traceID: traceID, parentID: parentID)
     }
 
     private mutating func logs() throws(OTLPError) -> [SpanLog] {
         guard !eventRanges.isEmpty else { return [] }
-        guard eventRanges.count <= limits.maxEventsPerSpan else {
-            throw .tooManyItems(path: "events", count: eventRanges.count, limit: limits.maxEventsPerSpan)
+        return try OTLPSpanConverter.list(eventRanges.count, named: "events", limit: limits.maxEventsPerSpan) {
+            index throws(OTLPError) in
+            try event(eventRanges[index])
         }
-        var logs: [SpanLog] = []
-        logs.reserveCapacity(eventRanges.count)
-        for index in eventRanges.indices {
-            do throws(OTLPError) {
-                logs.append(try event(eventRanges[index]))
-            } catch {
-                throw error.at("events[\(index)]")
-            }
-        }
-        return logs
     }
 
     private mutating func event(_ range: Range<Int>) throws(OTLPError) -> SpanLog {
@@ -327,19 +310,10 @@ struct OTLPProtobufReader {
     /// Attributes whose KeyValue messages sit at `depth`.
     private func attributes(_ ranges: [Range<Int>], depth: Int) throws(OTLPError) -> [Attribute] {
         guard !ranges.isEmpty else { return [] }
-        guard ranges.count <= limits.maxAttributesPerSpan else {
-            throw .tooManyItems(path: "attributes", count: ranges.count, limit: limits.maxAttributesPerSpan)
+        return try OTLPSpanConverter.list(ranges.count, named: "attributes", limit: limits.maxAttributesPerSpan) {
+            index throws(OTLPError) in
+            try keyValue(ranges[index], depth: depth)
         }
-        var out: [Attribute] = []
-        out.reserveCapacity(ranges.count)
-        for (index, range) in ranges.enumerated() {
-            do throws(OTLPError) {
-                out.append(try keyValue(range, depth: depth))
-            } catch {
-                throw error.at("attributes[\(index)]")
-            }
-        }
-        return out
     }
 
     private func keyValue(_ range: Range<Int>, depth: Int) throws(OTLPError) -> Attribute {
