@@ -314,9 +314,9 @@ struct SortedRunMerger {
     init(runs: [[PreparedWrite.Entry]]) {
         self.runs = runs
         heads = BinaryHeap { a, b in
-            if a.bucket != b.bucket { return a.bucket < b.bucket }
-            if a.keyHead != b.keyHead { return a.keyHead < b.keyHead }
-            return Keys.less(runs[a.run][a.index].key, runs[b.run][b.index].key)
+            PreparedWrite.Entry.inBatchOrder(a.bucket, a.keyHead, b.bucket, b.keyHead) {
+                Keys.less(runs[a.run][a.index].key, runs[b.run][b.index].key)
+            }
         }
         for run in runs.indices where !runs[run].isEmpty { heads.push(head(run: run, index: 0)) }
     }

@@ -152,13 +152,13 @@ package final class SpanStore: Sendable {
                     readable = false  // one bad chunk: the entry's other chunks are still replayed
                     continue
                 }
-                var summary = TraceSummary()
                 for span in spans {
                     pending.groups.addPostings(of: span, tenant: tenant, bucket: reference.bucket)
                     pending.rollups.add(span: span, tenant: tenant, bucket: reference.bucket)
-                    summary.add(span)
                 }
                 if summariesPending, !spans.isEmpty {
+                    var summary = TraceSummary()
+                    for span in spans { summary.add(span) }
                     pending.summaries.add(summary, tenant: tenant, bucket: reference.bucket, traceID: traceID)
                 }
             }
@@ -394,18 +394,26 @@ package struct PreparedWrite: Sendable {
 
         /// The order entries go into a write batch: by bucket, then bytewise by key.
         static func inBatchOrder(_ a: Entry, _ b: Entry) -> Bool {
-            if a.bucket.start != b.bucket.start { return a.bucket.start < b.bucket.start }
-            if a.keyHead != b.keyHead { return a.keyHead < b.keyHead }
-            return Keys.less(a.key, b.key)
+            inBatchOrder(a.bucket.start, a.keyHead, b.bucket.start, b.keyHead) { Keys.less(a.key, b.key) }
+        }
+
+        /// The batch order from an entry's bucket and key head; `keyLess` compares the whole keys, only on a tie.
+        @inline(__always)
+        static func inBatchOrder(
+            _ bucketA: UInt64, _ headA: UInt64, _ bucketB: UInt64, _ headB: UInt64, keyLess: () -> Bool
+        ) -> Bool {
+            if bucketA != bucketB { return bucketA < bucketB }
+            if headA != headB { return headA < headB }
+            return keyLess()
         }
 
         /// `entries` in batch order. Sorts positions rather than the entries, which would retain and release their
         /// key and value arrays on every move.
         static func sortedInBatchOrder(_ entries: [Entry]) -> [Entry] {
             let order = entries.indices.sorted { i, j in
-                if entries[i].bucket.start != entries[j].bucket.start { return entries[i].bucket.start < entries[j].bucket.start }
-                if entries[i].keyHead != entries[j].keyHead { return entries[i].keyHead < entries[j].keyHead }
-                return Keys.less(entries[i].key, entries[j].key)
+                inBatchOrder(entries[i].bucket.start, entries[i].keyHead, entries[j].bucket.start, entries[j].keyHead) {
+                    Keys.less(entries[i].key, entries[j].key)
+                }
             }
             return order.map { entries[$0] }
         }

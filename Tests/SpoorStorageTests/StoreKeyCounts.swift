@@ -24,3 +24,12 @@ extension SpanStore {
         return sequence
     }
 }
+
+extension PostingGroups {
+    /// Adds one posting under the prefix that `build` appends to an empty buffer (hand-made groups for the tests).
+    mutating func add(_ posting: Posting, bucket: BucketRef, withDurations: Bool = false, prefix build: (inout [UInt8]) -> Void) {
+        var prefix: [UInt8] = []
+        build(&prefix)
+        addPrefix(of: prefix, posting: posting, bucket: bucket, withDurations: withDurations)
+    }
+}

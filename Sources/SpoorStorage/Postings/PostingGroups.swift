@@ -50,17 +50,6 @@ struct PostingGroups: Sendable {
             + slots.count * 4
     }
 
-    /// Adds one posting under the prefix that `build` appends to an empty buffer. The buffer is reused: a prefix is
-    /// copied only for a new group.
-    mutating func add(_ posting: Posting, bucket: BucketRef, withDurations: Bool = false, prefix build: (inout [UInt8]) -> Void) {
-        var buffer = scratch
-        scratch = []
-        buffer.removeAll(keepingCapacity: true)
-        build(&buffer)
-        addPrefix(of: buffer, posting: posting, bucket: bucket, withDurations: withDurations)
-        scratch = buffer
-    }
-
     private mutating func append(_ posting: Posting, to group: Int) {
         entries.append(posting)
         groupOf.append(UInt32(group))
@@ -161,7 +150,8 @@ struct PostingGroups: Sendable {
         }
     }
 
-    private mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
+    /// Adds one posting under `prefix` (a new group copies it).
+    mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
         let index = prefix.withUnsafeBytes {
             group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
         }
@@ -257,7 +247,7 @@ struct PostingGroups: Sendable {
             cursor[Int(group)] += 1
         }
 
-        // One trace table per tenant and bucket (a handful per flush: found by a linear search).
+        // One trace table per tenant and bucket (a handful per flush: the previous group's table, else a dictionary).
         struct Table {
             var tenant: [UInt8]
             var bucket: BucketRef
