@@ -48,9 +48,11 @@ extension SpanStore {
         _ bucket: Bucket, tenant: String, prefix: [UInt8], legacyPrefix: [UInt8]?, startMin: UInt64, startMax: UInt64,
         visit: (TraceID, UInt64) -> Bool
     ) throws -> Bool {
-        // Lists whose maxStart is in [startMin, startMax + slot) can hold an entry of the window.
+        // Lists whose maxStart is in [slot of startMin, startMax + slot) can hold an entry of the window: a v3 list's
+        // starts lie within a slot below its maxStart, and a v4 list's traces have their first and last start in the
+        // slot of its maxFirst.
         let listsThrough = startMax > UInt64.max - Keys.postingSlotNanos ? UInt64.max : startMax + Keys.postingSlotNanos - 1
-        let listRange = Keys.range(prefix, from: startMin, through: listsThrough)
+        let listRange = Keys.range(prefix, from: startMin - startMin % Keys.postingSlotNanos, through: listsThrough)
         // Pending postings are copied before the iterators open: a flush writes its lists before clearing them, so
         // every posting is seen at least once.
         let unflushed = pending.withLock { $0.groups.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix) }
@@ -64,19 +66,39 @@ extension SpanStore {
         let offset = prefix.count
         let legacyOffset = legacyPrefix?.count ?? 0
         // Each list (and the pending postings) is a run already sorted newest first; a heap of run heads merges them.
-        // Entries keep their trace numbers unresolved until visited: only the visited ones cost a table lookup.
+        // v2 and v3 entries keep their trace numbers unresolved until visited; a v4 entry is looked up when it becomes
+        // its run's head, for its trace's first start (the heap's order) and its times (the window check).
         var runs: [[Candidate]] = []
         var heads = BinaryHeap<(start: UInt64, run: Int, index: Int)> { $0.start > $1.start }
-        func addRun(_ run: [Candidate]) {
-            guard let first = run.first else { return }
-            runs.append(run)
-            heads.push((first.start, runs.count - 1, 0))
+        var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
+        func pushHead(_ run: Int, from first: Int) throws(StorageError) {
+            var index = first
+            while index < runs[run].count {
+                let candidate = runs[run][index]
+                if candidate.unresolved {
+                    guard let found = try tables.resolveTimed(table: candidate.table, number: candidate.number),
+                        found.last >= startMin, found.first <= startMax
+                    else {
+                        index += 1
+                        continue
+                    }
+                    runs[run][index] = Candidate(start: found.first, traceID: found.id)
+                }
+                heads.push((runs[run][index].start, run, index))
+                return
+            }
+            runs[run] = []  // consumed: free it
         }
-        addRun(
+        func addRun(_ run: [Candidate]) throws(StorageError) {
+            guard !run.isEmpty else { return }
+            runs.append(run)
+            try pushHead(runs.count - 1, from: 0)
+        }
+        try addRun(
             (unflushed ?? []).filter { $0.start >= startMin && $0.start <= startMax }.sorted { $0.start > $1.start }
                 .map { Candidate(start: $0.start, traceID: $0.traceID) })
-        var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
         var decoded: [RawPosting] = []
+        var perTrace: [TracePosting] = []
         while true {
             let nextList: UInt64? = lists.isValid ? Keys.readUInt64(lists.key, at: offset) : nil
             var legacyStart: UInt64? = nil
@@ -91,14 +113,21 @@ extension SpanStore {
             let best = max(heapStart ?? 0, legacyStart ?? 0)
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
-                decoded.removeAll(keepingCapacity: true)
                 let value = lists.value
                 let header = try PostingList.header(of: value)
-                try PostingList.decodeRaw(value, maxStart: nextList, withDurations: false, into: &decoded)
-                addRun(
-                    decoded.filter { $0.start >= startMin && $0.start <= startMax }.map {
-                        Candidate(start: $0.start, table: header.table, paged: header.paged, number: $0.number)
-                    })
+                if case .perTrace = header.format {
+                    perTrace.removeAll(keepingCapacity: true)
+                    try PostingList.decodePerTrace(value, withDurations: false, into: &perTrace)
+                    try addRun(
+                        perTrace.map { Candidate(start: 0, table: header.table, format: .perTrace, number: $0.number, unresolved: true) })
+                } else {
+                    decoded.removeAll(keepingCapacity: true)
+                    try PostingList.decodeRaw(value, maxStart: nextList, withDurations: false, into: &decoded)
+                    try addRun(
+                        decoded.filter { $0.start >= startMin && $0.start <= startMax }.map {
+                            Candidate(start: $0.start, table: header.table, format: header.format, number: $0.number)
+                        })
+                }
                 lists.advance()
                 continue
             }
@@ -106,12 +135,8 @@ extension SpanStore {
             if let heapStart, heapStart >= (legacyStart ?? 0) {
                 let head = heads.pop()
                 let candidate = runs[head.run][head.index]
-                if head.index + 1 < runs[head.run].count {
-                    heads.push((runs[head.run][head.index + 1].start, head.run, head.index + 1))
-                } else {
-                    runs[head.run] = []  // consumed: free it
-                }
-                let id = try candidate.traceID ?? tables.resolve(table: candidate.table, paged: candidate.paged, number: candidate.number)
+                try pushHead(head.run, from: head.index + 1)
+                let id = try candidate.traceID ?? tables.resolve(table: candidate.table, format: candidate.format, number: candidate.number)
                 if let id, !visit(id, candidate.start) { return false }
             } else if let legacy, let legacyStart {
                 let id = Keys.readTraceID(legacy.key, at: legacyOffset + 8)
@@ -143,6 +168,7 @@ extension SpanStore {
         }
         let offset = prefix.count + 1
         var decoded: [RawPosting] = []
+        var perTrace: [TracePosting] = []
         var failure: StorageError? = nil
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
@@ -162,17 +188,36 @@ extension SpanStore {
                 var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
                 try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
                     guard let maxStart = Keys.readUInt64(key, at: offset) else { return true }
-                    // Every entry lies in (maxStart − slot, maxStart]: skip lists wholly outside the window.
-                    if maxStart < startMin || (maxStart > startMax && maxStart - startMax >= Keys.postingSlotNanos) { return true }
-                    decoded.removeAll(keepingCapacity: true)
+                    // Every entry lies in (maxStart − slot, maxStart] (v3) or in maxStart's slot (v4): skip lists
+                    // wholly outside the window.
+                    if maxStart < startMin - startMin % Keys.postingSlotNanos
+                        || (maxStart > startMax && maxStart - startMax >= Keys.postingSlotNanos)
+                    {
+                        return true
+                    }
                     do throws(StorageError) {
                         let header = try PostingList.header(of: value)
+                        if case .perTrace = header.format {
+                            perTrace.removeAll(keepingCapacity: true)
+                            try PostingList.decodePerTrace(value, withDurations: true, into: &perTrace)
+                            for entry in perTrace where entry.durationNanos >= minNanos && entry.durationNanos <= maxNanos {
+                                guard let found = try tables.resolveTimed(table: header.table, number: entry.number),
+                                    found.last >= startMin, found.first <= startMax
+                                else { continue }
+                                if !visit(found.id, found.first) {
+                                    stopped = true
+                                    return false
+                                }
+                            }
+                            return true
+                        }
+                        decoded.removeAll(keepingCapacity: true)
                         try PostingList.decodeRaw(value, maxStart: maxStart, withDurations: true, into: &decoded)
                         for entry in decoded
                         where entry.start >= startMin && entry.start <= startMax && entry.durationNanos >= minNanos
                             && entry.durationNanos <= maxNanos
                         {
-                            guard let id = try tables.resolve(table: header.table, paged: header.paged, number: entry.number) else { continue }
+                            guard let id = try tables.resolve(table: header.table, format: header.format, number: entry.number) else { continue }
                             if !visit(id, entry.start) {
                                 stopped = true
                                 return false
@@ -215,9 +260,9 @@ struct TraceTables {
     let tenant: String
     private let encodedTenant: [UInt8]
     private var cache: [UInt64: [TraceID]] = [:]
-    private var pages: [PageKey: [TraceID]] = [:]
+    private var pages: [PageKey: TraceTable.Page] = [:]
     private var missing = Set<PageKey>()
-    private var last: (key: PageKey, ids: [TraceID])? = nil
+    private var last: (key: PageKey, page: TraceTable.Page)? = nil
     /// Pages kept per scan (16 KiB each); a scan touching more starts over, re-reading pages from the block cache.
     static let maxCachedPages = 1024
 
@@ -235,64 +280,82 @@ struct TraceTables {
         encodedTenant = encoded
     }
 
-    /// The trace a list entry numbers in `table` (paged for version 3 lists), or nil when the table (or page) is gone.
-    mutating func resolve(table hash: UInt64, paged: Bool, number: UInt64) throws(StorageError) -> TraceID? {
-        if paged {
-            let perPage = UInt64(PostingGroups.tracesPerPage)
-            guard number / perPage <= UInt64(UInt32.max) else { throw .corrupt("posting list trace number outside its table") }
-            guard let page = try page(hash, UInt32(number / perPage)) else { return nil }
-            let index = Int(number % perPage)
-            guard index < page.count else { throw .corrupt("posting list trace number outside its table") }
-            return page[index]
+    /// The trace a version 2 or 3 list entry numbers in `table`, or nil when the table (or page) is gone.
+    mutating func resolve(table hash: UInt64, format: PostingList.Format, number: UInt64) throws(StorageError) -> TraceID? {
+        switch format {
+        case .whole:
+            guard let table = try table(hash) else { return nil }
+            guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
+            return table[Int(number)]
+        case .paged, .perTrace:
+            guard let (page, index) = try locate(hash, number) else { return nil }
+            return page.ids[index]
         }
-        guard let table = try table(hash) else { return nil }
-        guard number < UInt64(table.count) else { throw .corrupt("posting list trace number outside its table") }
-        return table[Int(number)]
+    }
+
+    /// The trace a version 4 list entry numbers in its slot table, with its first and last start there; nil when the
+    /// table is gone.
+    mutating func resolveTimed(table hash: UInt64, number: UInt64) throws(StorageError) -> (id: TraceID, first: UInt64, last: UInt64)? {
+        guard let (page, index) = try locate(hash, number) else { return nil }
+        guard page.timed else { throw .corrupt("posting list refers to a trace table without times") }
+        return (page.ids[index], page.firsts[index], page.lasts[index])
+    }
+
+    /// The page of a paged table holding trace `number`, and its index there.
+    private mutating func locate(_ hash: UInt64, _ number: UInt64) throws(StorageError) -> (TraceTable.Page, Int)? {
+        let perPage = UInt64(PostingGroups.tracesPerPage)
+        guard number / perPage <= UInt64(UInt32.max) else { throw .corrupt("posting list trace number outside its table") }
+        guard let page = try page(hash, UInt32(number / perPage)) else { return nil }
+        let index = Int(number % perPage)
+        guard index < page.ids.count else { throw .corrupt("posting list trace number outside its table") }
+        return (page, index)
     }
 
     /// One page of a paged table, or nil when the bucket has none.
-    private mutating func page(_ hash: UInt64, _ number: UInt32) throws(StorageError) -> [TraceID]? {
+    private mutating func page(_ hash: UInt64, _ number: UInt32) throws(StorageError) -> TraceTable.Page? {
         let key = PageKey(hash: hash, page: number)
-        if let last, last.key == key { return last.ids }  // neighbouring entries mostly share a page
-        defer { if let ids = pages[key] { last = (key, ids) } }
+        if let last, last.key == key { return last.page }  // neighbouring entries mostly share a page
+        defer { if let page = pages[key] { last = (key, page) } }
         if let cached = pages[key] { return cached }
         if missing.contains(key) { return nil }
-        guard let ids = try read(Keys.traceTablePage(tenant: encodedTenant[...], hash: hash, page: number)) else {
+        guard let value = try read(Keys.traceTablePage(tenant: encodedTenant[...], hash: hash, page: number)) else {
             missing.insert(key)
             return nil
         }
-        if pages.count >= Self.maxCachedPages { pages.removeAll(keepingCapacity: true) }  // bounded: 16 MiB of ids
-        pages[key] = ids
-        return ids
+        let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decodePage(bytes) } }
+        let page = try decoded.get()
+        if pages.count >= Self.maxCachedPages { pages.removeAll(keepingCapacity: true) }  // bounded: about 22 MiB
+        pages[key] = page
+        return page
     }
 
     /// The whole table with this hash (version 2 lists), or nil when the bucket has none.
     mutating func table(_ hash: UInt64) throws(StorageError) -> [TraceID]? {
         if let cached = cache[hash] { return cached }
-        guard let table = try read(Keys.traceTable(tenant: tenant, hash: hash)) else { return nil }
+        guard let value = try read(Keys.traceTable(tenant: tenant, hash: hash)) else { return nil }
+        let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decode(bytes) } }
+        let table = try decoded.get()
         cache[hash] = table
         return table
     }
 
-    private func read(_ key: [UInt8]) throws(StorageError) -> [TraceID]? {
-        let value: [UInt8]?
+    private func read(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
         do {
-            value = try database.get(family, key: key)
+            return try database.get(family, key: key)
         } catch {
             throw .rocks(error)
         }
-        guard let value else { return nil }
-        let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decode(bytes) } }
-        return try decoded.get()
     }
 }
 
 /// An index entry waiting in a scan's merge heap: pending postings carry their trace id, list entries a trace number
-/// resolved only when the entry is visited.
+/// resolved only when the entry is visited (v2, v3) or reaches the head of its run (v4, whose start is in the table).
 struct Candidate {
     var start: UInt64
     var traceID: TraceID? = nil
     var table: UInt64 = 0
-    var paged = false
+    var format = PostingList.Format.paged
     var number: UInt64 = 0
+    /// A v4 entry not yet looked up in its slot table: `start` and `traceID` are unknown.
+    var unresolved = false
 }

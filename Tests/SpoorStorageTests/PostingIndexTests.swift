@@ -97,6 +97,51 @@ struct PostingListCodecTests {
         }
     }
 
+    @Test func perTraceListsAndTimedPagesRoundTripAndRefuseGarbage() throws {
+        let entries = [TracePosting(number: 70_000, durationNanos: 9), TracePosting(number: 70_000, durationNanos: 3), TracePosting(number: 0, durationNanos: .max)]
+        for withDurations in [true, false] {
+            var value: [UInt8] = []
+            let written = withDurations ? entries : [entries[0], entries[2]].map { TracePosting(number: $0.number, durationNanos: 0) }
+            PostingList.encodePerTrace(written[...], withDurations: withDurations, table: 5, into: &value)
+            var decoded: [TracePosting] = []
+            try value.withUnsafeBytes {
+                let header = try PostingList.header(of: $0)
+                #expect(header.table == 5)
+                guard case .perTrace = header.format else { throw StorageError.corrupt("format") }
+                try PostingList.decodePerTrace($0, withDurations: withDurations, into: &decoded)
+            }
+            #expect(decoded == written)
+            // The other list decoders refuse it rather than misreading it.
+            var raw: [RawPosting] = []
+            #expect(throws: StorageError.self) { try value.withUnsafeBytes { try PostingList.decodeRaw($0, maxStart: 0, withDurations: withDurations, into: &raw) } }
+        }
+        let page = TraceTable.encodePage(ids: Self.table[...], firsts: [5, 5, 1 << 62], lasts: [7, 5, .max])
+        let decoded = try page.withUnsafeBytes { try TraceTable.decodePage($0) }
+        #expect(decoded.timed && decoded.ids == Self.table && decoded.firsts == [5, 5, 1 << 62] && decoded.lasts == [7, 5, .max])
+        let old = try TraceTable.encode(Self.table).withUnsafeBytes { try TraceTable.decodePage($0) }
+        #expect(!old.timed && old.ids == Self.table)
+        for bytes: [UInt8] in [[], [3, 0], [2, 1] + [UInt8](repeating: 0, count: 17), Array(page.dropLast()), page + [0]] {
+            #expect(throws: StorageError.self) { try bytes.withUnsafeBytes { _ = try TraceTable.decodePage($0) } }
+        }
+        // A number that goes up, or a first number past 32 bits, is corrupt.
+        for bytes: [UInt8] in [[4, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2], [4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x10]] {
+            var decoded: [TracePosting] = []
+            #expect(throws: StorageError.self) { try bytes.withUnsafeBytes { try PostingList.decodePerTrace($0, withDurations: false, into: &decoded) } }
+        }
+        // Random bytes never trap.
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for round in 0..<4_000 {
+            var bytes: [UInt8] = [round % 2 == 0 ? 4 : 2]
+            for _ in 0..<Int(state % 80) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+            }
+            var decoded: [TracePosting] = []
+            _ = try? bytes.withUnsafeBytes { try PostingList.decodePerTrace($0, withDurations: round % 3 == 0, into: &decoded) }
+            _ = try? bytes.withUnsafeBytes { try TraceTable.decodePage($0) }
+        }
+    }
+
     @Test func durationClassesAreMonotonicAndFitAByte() {
         var previous: UInt8 = 0
         var duration: UInt64 = 0
@@ -190,15 +235,115 @@ struct PostingIndexTests {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
-        // Five spans 50 s apart: a list holds starts less than 60 s below its newest, so (200, 150), (100, 50), (0).
+        // Five spans 50 s apart from t0, a multiple of 60 s: one list per 60 s slot, (0, 50), (100), (150), (200).
+        #expect(Self.t0 * 1000 % Keys.postingSlotNanos == 0)
         let spans = (0..<5).map { SpanBuilder.span(trace: UInt64($0 + 1), span: 1, service: "s", startMicros: Self.t0 + UInt64($0) * 50 * Self.second) }
         try write(store, spans)
         try flush(store)
-        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 3)
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 4)
         let from = (Self.t0 + 50 * Self.second) * 1000
         let to = (Self.t0 + 150 * Self.second) * 1000
         #expect(try scan(store, .service("s"), from: from, to: to) == [4, 3, 2])
         #expect(try scan(store, .service("s"), from: from + 1, to: to - 1) == [3])
+    }
+
+    /// A flush keeps one entry per trace and index key in a slot, with the trace's first and last start there in the
+    /// slot table: a window overlapping those finds the trace (the search then checks its spans), one outside does not.
+    @Test func aTraceIsOneEntryPerListWithItsTimesInTheSlotTable() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // Trace 1: spans at 10, 20 and 40 s with the same tag; trace 2: one span at 30 s. Both in the slot [0, 60 s).
+        let tag = Attribute.string("k", "v")
+        try write(
+            store,
+            [10, 20, 40].map { SpanBuilder.span(trace: 1, span: $0, service: "s", startMicros: Self.t0 + $0 * Self.second, tags: [tag]) }
+                + [SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: Self.t0 + 30 * Self.second, tags: [tag])])
+        try flush(store)
+        let family = try #require(store.allBuckets.first).family
+        var entries: [TracePosting] = []
+        let prefix = Keys.tagPrefix(tenant: "", service: "s", key: "k", value: "v")
+        try store.database.scan(family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
+            #expect(Keys.readUInt64(key, at: key.count - 16) == (Self.t0 + 30 * Self.second) * 1000)  // the newest first start
+            try? PostingList.decodePerTrace(value, withDurations: false, into: &entries)
+            return true
+        }
+        // Two traces, two entries (not four), highest number (the later first start) first.
+        #expect(entries.map(\.number) == [1, 0])
+        func seconds(_ from: UInt64, _ to: UInt64) throws -> [UInt64] {
+            try scan(store, .tag(service: "s", key: "k", value: "v"), from: (Self.t0 + from * Self.second) * 1000, to: (Self.t0 + to * Self.second) * 1000)
+        }
+        // Newest first by first start: trace 2 (30 s) before trace 1 (10 s).
+        #expect(try seconds(0, 59) == [2, 1])
+        #expect(try seconds(35, 59) == [1])  // only trace 1's last span (40 s) is in the window
+        #expect(try seconds(0, 15) == [1])
+        #expect(try seconds(41, 59).isEmpty)
+        #expect(try seconds(0, 9).isEmpty)
+        #expect(try seconds(25, 35) == [2, 1])  // trace 1 spans the window without a span in it: a candidate only
+    }
+
+    /// A trace whose spans fall in two slots is an entry of each slot's table; windows in either slot find it.
+    @Test func aTraceAcrossSlotsIsFoundFromEither() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        try write(store, [50, 70].map { SpanBuilder.span(trace: 1, span: $0, service: "s", startMicros: Self.t0 + $0 * Self.second) })
+        try flush(store)
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 2)
+        #expect(try indexKeys(store, type: Keys.traceTableTag) == 2)
+        for (from, to) in [(45, 55), (65, 75), (0, 200), (55, 65)] as [(UInt64, UInt64)] {
+            let found = try scan(store, .service("s"), from: (Self.t0 + from * Self.second) * 1000, to: (Self.t0 + to * Self.second) * 1000)
+            #expect(Set(found) == (from == 55 ? [] : [1]), "window \(from)–\(to) s")
+        }
+    }
+
+    /// Several flushes whose starts interleave: their lists of one slot merge into one newest-first stream.
+    @Test func listsOfSeveralFlushesMergeNewestFirst() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        for flush in 0..<3 {
+            try write(
+                store,
+                (0..<10).map { i in
+                    let n = UInt64(i * 3 + flush + 1)
+                    return SpanBuilder.span(trace: n, span: 1, service: "s", startMicros: Self.t0 + n * Self.second, durationMicros: n)
+                })
+            try self.flush(store)
+        }
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 3)
+        #expect(try scan(store, .service("s")) == Array((1...30).reversed()))
+        #expect(try scan(store, .service("s"), from: (Self.t0 + 7 * Self.second) * 1000, to: (Self.t0 + 12 * Self.second) * 1000) == [12, 11, 10, 9, 8, 7])
+        // Duration lists keep each duration: exact bounds within a class, and the window.
+        #expect(Set(try scan(store, .duration(service: "s", minNanos: 9_000, maxNanos: 11_000))) == [9, 10, 11])
+        #expect(
+            Set(try scan(store, .duration(service: "s", minNanos: 0, maxNanos: .max), from: (Self.t0 + 29 * Self.second) * 1000))
+                == [29, 30])
+    }
+
+    /// A bucket holding v3 lists (one entry per span start, written by the previous release) and v4 lists (since)
+    /// answers from both, newest first.
+    @Test func versionThreeAndFourListsAreScannedTogether() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        try write(store, [2, 4].map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * Self.second) })
+        try flush(store)
+        // A v3 list and its paged table, as the previous release's flush wrote them, for traces 1, 3 and 5.
+        let family = try #require(store.allBuckets.first).family
+        let ids = [1, 3, 5].map { TraceID(high: 0, low: UInt64($0)) }
+        let postings = ids.reversed().map { Posting(start: (Self.t0 + $0.low * Self.second) * 1000, traceID: $0) }
+        var value: [UInt8] = []
+        PostingList.encode(postings[...], withDurations: false, table: 99, paged: true, number: { UInt32(($0.low - 1) / 2) }, into: &value)
+        var key = Keys.servicePrefix(tenant: "", service: "s")
+        Keys.appendUInt64(postings[0].start, to: &key)
+        Keys.appendUInt64(1, to: &key)
+        let batch = try WriteBatch()
+        batch.put(family, key: key, value: value)
+        batch.put(family, key: Keys.traceTablePage(tenant: [0][...], hash: 99, page: 0), value: TraceTable.encode(ids))
+        try store.database.write(batch, sync: false)
+        #expect(try scan(store, .service("s")) == [5, 4, 3, 2, 1])
+        #expect(try scan(store, .service("s"), from: (Self.t0 + 2 * Self.second) * 1000, to: (Self.t0 + 4 * Self.second) * 1000) == [4, 3, 2])
     }
 
     @Test func largeRequestsAreSplitIntoBoundedLists() throws {

@@ -20,13 +20,16 @@ import Glibc
 ///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value (older stores)
 ///   chunk      tenant 0x10 id [chunkStart:u64 BE][hash:u64 BE] → SpanChunkCodec value (a trace's spans of a request)
 ///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids v2 posting lists number)
-///   traces     tenant 0x11 [hash:u64 BE] [page:u32 BE]              → TraceTable (one page of a v3 list's traces)
+///   traces     tenant 0x11 [hash:u64 BE] [page:u32 BE]              → TraceTable (one page of a v3 list's traces,
+///                                                                     or of a v4 list's slot table, with times)
 ///   service    tenant 0x24 str(service) list                         → PostingList
 ///   operation  tenant 0x25 str(service) str(operation) list          → PostingList
 ///   tag        tenant 0x26 str(service) str(key) str(value) list     → PostingList
 ///   duration   tenant 0x27 str(service) [class:u8] list              → PostingList with durations
 ///              list := [maxStart:u64 BE] [hash:u64 BE]: one key per index key, index flush and 60 s slot
-///              (every start s in the list has maxStart − postingSlotNanos < s ≤ maxStart); class: DurationClass
+///              (v3: every start s in the list has maxStart − postingSlotNanos < s ≤ maxStart; v4: maxStart is the
+///              newest first start of its traces, whose first and last starts lie in maxStart's slot, the multiple
+///              of postingSlotNanos at or below it); class: DurationClass
 ///   Stores written before posting lists (read, never written any more):
 ///   service    tenant 0x20 str(service) [start:u64 BE] id           → ""
 ///   operation  tenant 0x21 str(service) str(operation) [start:u64 BE] id → [kind:u8]
@@ -63,7 +66,8 @@ package enum Keys {
     package static let operationPostingsTag: UInt8 = 0x25
     package static let tagPostingsTag: UInt8 = 0x26
     package static let durationPostingsTag: UInt8 = 0x27
-    /// Every start in a posting list lies within this much below the list's maxStart (lists are cut per time slot).
+    /// Posting lists are cut per time slot of this length: a v3 list's starts lie within this much below its maxStart,
+    /// a v4 list's traces in the slot (aligned on multiples of it) of its maxStart.
     package static let postingSlotNanos: UInt64 = 60_000_000_000
     package static let dependencyMinuteTag: UInt8 = 0x30
     package static let dependencyHourTag: UInt8 = 0x31

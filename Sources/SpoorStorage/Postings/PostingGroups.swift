@@ -232,9 +232,14 @@ struct PostingGroups: Sendable {
     /// Traces per trace-table page: a reader decodes one page (16 KiB of ids, one RocksDB block) to resolve a posting.
     static let tracesPerPage = 1024
 
-    /// Appends the posting lists of every group and, per tenant and bucket, the pages of the trace table they number
-    /// their traces in. Lists are cut by time slot (every start within `postingSlotNanos` below the list's
-    /// `maxStart`) and by `PostingList.maxEntries`; each is keyed `prefix maxStart hash`.
+    /// Appends the posting lists of every group and the pages of the slot tables they number their traces in.
+    ///
+    /// A slot table holds the traces of one tenant, bucket and time slot (`Keys.postingSlotNanos`, aligned on its
+    /// multiples) among the flush's postings, each with its first and last posting start in the slot, numbered in
+    /// order of first start (then id). A group's list for a slot is the set of its traces' numbers (with their
+    /// durations, in duration lists): a trace is one entry however many of its spans share the key. Lists are cut by
+    /// `PostingList.maxEntries`; each is keyed `prefix maxFirst hash`, maxFirst being the newest first start among its
+    /// traces.
     func emit(into output: inout [PreparedWrite.Entry]) {
         // The postings of each group, contiguous (a counting sort by group).
         var starts = [Int](repeating: 0, count: groups.count + 1)
@@ -247,112 +252,152 @@ struct PostingGroups: Sendable {
             cursor[Int(group)] += 1
         }
 
-        // One trace table per tenant and bucket (a handful per flush: the previous group's table, else a dictionary).
-        struct Table {
-            var tenant: [UInt8]
-            var bucket: BucketRef
-            /// The traces of the table's postings, and each one's earliest posting start (by index): tables number
-            /// traces in time order.
-            var traces = TraceIndexTable()
-            var firstStarts: [UInt64] = []
-            /// Each trace's number in the table, by index in `traces`.
-            var numbers: [UInt32] = []
-            var hash: UInt64 = 0
-        }
-        struct TableKey: Hashable {
+        // The tenant and bucket of each group (a handful per flush: the previous group's, else a dictionary).
+        struct TableSet: Hashable {
             var tenant: [UInt8]
             var bucket: BucketRef
         }
-        var tables: [Table] = []
-        var tableIndex: [TableKey: Int] = [:]
-        var tableOf = [Int](repeating: -1, count: groups.count)
+        var sets: [TableSet] = []
+        var setIndex: [TableSet: Int] = [:]
+        var setOf = [Int](repeating: -1, count: groups.count)
         arena.withUnsafeBytes { arena in
-            var last = -1  // groups of one tenant and bucket come in runs: the previous group's table is tried first
+            var last = -1  // groups of one tenant and bucket come in runs
             for (index, group) in groups.enumerated() {
                 guard let length = group.prefixLength > 0 ? Int(arena[group.prefixOffset]) : nil, group.prefixLength > length else { continue }
                 let tenant = UnsafeRawBufferPointer(rebasing: arena[group.prefixOffset..<(group.prefixOffset + 1 + length)])
-                if last >= 0, tables[last].bucket == group.bucket, tables[last].tenant.elementsEqual(tenant) {
-                    tableOf[index] = last
-                    continue
+                if last < 0 || sets[last].bucket != group.bucket || !sets[last].tenant.elementsEqual(tenant) {
+                    let key = TableSet(tenant: Array(tenant), bucket: group.bucket)
+                    if let known = setIndex[key] {
+                        last = known
+                    } else {
+                        last = sets.count
+                        setIndex[key] = last
+                        sets.append(key)
+                    }
                 }
-                let key = TableKey(tenant: Array(tenant), bucket: group.bucket)
-                if let known = tableIndex[key] {
-                    last = known
-                } else {
-                    last = tables.count
-                    tableIndex[key] = last
-                    tables.append(Table(tenant: key.tenant, bucket: group.bucket))
-                }
-                tableOf[index] = last
+                setOf[index] = last
             }
         }
-        for index in groups.indices where tableOf[index] >= 0 {
-            let table = tableOf[index]
-            for posting in byGroup[starts[index]..<starts[index + 1]] {
-                let (trace, inserted) = tables[table].traces.insert(posting.traceID)
+
+        // Every posting's slot table and its trace's index there.
+        struct SlotTable {
+            var set: Int
+            var slot: UInt64
+            var traces = TraceIndexTable()
+            /// First and last posting start of each trace, by index in `traces`.
+            var firsts: [UInt64] = []
+            var lasts: [UInt64] = []
+            /// Each trace's number, by index in `traces`; and each number's first start.
+            var numbers: [UInt32] = []
+            var firstByNumber: [UInt64] = []
+            var hash: UInt64 = 0
+        }
+        struct SlotKey: Hashable {
+            var set: Int
+            var slot: UInt64
+        }
+        var tables: [SlotTable] = []
+        var tableIndex: [SlotKey: Int] = [:]
+        var tableOfPosting = [UInt32](repeating: 0, count: byGroup.count)
+        var traceOfPosting = [UInt32](repeating: 0, count: byGroup.count)
+        for index in groups.indices where setOf[index] >= 0 {
+            var current = -1
+            for position in starts[index]..<starts[index + 1] {
+                let posting = byGroup[position]
+                let slot = posting.start / Keys.postingSlotNanos
+                if current < 0 || tables[current].slot != slot {
+                    let key = SlotKey(set: setOf[index], slot: slot)
+                    if let known = tableIndex[key] {
+                        current = known
+                    } else {
+                        current = tables.count
+                        tableIndex[key] = current
+                        tables.append(SlotTable(set: key.set, slot: slot))
+                    }
+                }
+                let (trace, inserted) = tables[current].traces.insert(posting.traceID)
                 if inserted {
-                    tables[table].firstStarts.append(posting.start)
-                } else if posting.start < tables[table].firstStarts[trace] {
-                    tables[table].firstStarts[trace] = posting.start
+                    tables[current].firsts.append(posting.start)
+                    tables[current].lasts.append(posting.start)
+                } else if posting.start < tables[current].firsts[trace] {
+                    tables[current].firsts[trace] = posting.start
+                } else if posting.start > tables[current].lasts[trace] {
+                    tables[current].lasts[trace] = posting.start
                 }
+                tableOfPosting[position] = UInt32(current)
+                traceOfPosting[position] = UInt32(trace)
             }
         }
+
         for index in tables.indices {
-            // In time order (then by id), so the same postings always give the same table and keys, and a list's
-            // entries, sorted by time, have near numbers: small deltas, and few pages to read.
+            // In order of first start (then id), so the same postings always give the same table and keys, and a
+            // list's numbers, highest first, visit its traces newest first.
             let order = tables[index].traces.ids.indices.sorted { a, b in
-                let (startA, startB) = (tables[index].firstStarts[a], tables[index].firstStarts[b])
+                let (startA, startB) = (tables[index].firsts[a], tables[index].firsts[b])
                 if startA != startB { return startA < startB }
                 let (idA, idB) = (tables[index].traces.ids[a], tables[index].traces.ids[b])
                 return (idA.high, idA.low) < (idB.high, idB.low)
             }
             var numbers = [UInt32](repeating: 0, count: order.count)
             for (number, trace) in order.enumerated() { numbers[trace] = UInt32(number) }
-            tables[index].numbers = numbers
             let ids = order.map { tables[index].traces.ids[$0] }
-            var whole: [UInt8] = []
-            whole.reserveCapacity(ids.count * 16)
-            for id in ids { Keys.appendTraceID(id, to: &whole) }
-            tables[index].hash = PostingList.hash(whole)
+            let firsts = order.map { tables[index].firsts[$0] }
+            let lasts = order.map { tables[index].lasts[$0] }
+            var pages: [[UInt8]] = []
+            var hasher = FNV1a64()
             var page = 0
             while page * Self.tracesPerPage < ids.count {
-                let slice = ids[(page * Self.tracesPerPage)..<min(ids.count, (page + 1) * Self.tracesPerPage)]
+                let range = (page * Self.tracesPerPage)..<min(ids.count, (page + 1) * Self.tracesPerPage)
+                let value = TraceTable.encodePage(ids: ids[range], firsts: firsts[range], lasts: lasts[range])
+                for byte in value { hasher.add(byte) }
+                pages.append(value)
+                page += 1
+            }
+            tables[index].numbers = numbers
+            tables[index].firstByNumber = firsts
+            tables[index].hash = hasher.value
+            let set = sets[tables[index].set]
+            for (number, value) in pages.enumerated() {
                 output.append(
                     .init(
-                        bucket: tables[index].bucket,
-                        key: Keys.traceTablePage(tenant: tables[index].tenant[...], hash: tables[index].hash, page: UInt32(page)),
-                        value: TraceTable.encode(Array(slice))))
-                page += 1
+                        bucket: set.bucket, key: Keys.traceTablePage(tenant: set.tenant[...], hash: hasher.value, page: UInt32(number)),
+                        value: value))
             }
         }
 
-        for (index, group) in groups.enumerated() where tableOf[index] >= 0 {
-            let table = tables[tableOf[index]]
-            // Postings arrive roughly oldest first: reversed, they are nearly in order and the sort merges long runs.
-            byGroup[starts[index]..<starts[index + 1]].reverse()
-            byGroup[starts[index]..<starts[index + 1]].sort(by: Posting.newerFirst)
-            // Repeats removed, in place.
-            var end = starts[index]
-            for i in starts[index]..<starts[index + 1] where end == starts[index] || byGroup[i] != byGroup[end - 1] {
-                byGroup[end] = byGroup[i]
-                end += 1
+        // Each group's entries, sorted by (slot, number, duration), highest first, and cut into lists per slot.
+        var sorted: [(slotAndNumber: UInt64, duration: UInt64, table: UInt32)] = []
+        var list: [TracePosting] = []
+        for (index, group) in groups.enumerated() where setOf[index] >= 0 {
+            sorted.removeAll(keepingCapacity: true)
+            for position in starts[index]..<starts[index + 1] {
+                let table = Int(tableOfPosting[position])
+                let number = tables[table].numbers[Int(traceOfPosting[position])]
+                sorted.append(
+                    (
+                        tables[table].slot << 32 | UInt64(number), group.withDurations ? byGroup[position].durationNanos : 0,
+                        UInt32(table)
+                    ))
             }
+            sorted.sort { $0.slotAndNumber != $1.slotAndNumber ? $0.slotAndNumber > $1.slotAndNumber : $0.duration > $1.duration }
             let prefix = arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)]
-            var first = starts[index]
-            while first < end {
-                let maxStart = byGroup[first].start
-                var last = first + 1
-                let limit = min(end, first + PostingList.maxEntries)
-                while last < limit, maxStart - byGroup[last].start < Keys.postingSlotNanos { last += 1 }
+            var first = 0
+            while first < sorted.count {
+                let table = tables[Int(sorted[first].table)]
+                list.removeAll(keepingCapacity: true)
+                var next = first
+                while next < sorted.count, sorted[next].table == sorted[first].table, list.count < PostingList.maxEntries {
+                    let entry = TracePosting(number: sorted[next].slotAndNumber & 0xFFFF_FFFF, durationNanos: sorted[next].duration)
+                    if list.last != entry { list.append(entry) }  // repeats removed
+                    next += 1
+                }
                 var value: [UInt8] = []
-                PostingList.encode(
-                    byGroup[first..<last], withDurations: group.withDurations, table: table.hash, paged: true,
-                    number: { table.traces.index(of: $0).map { table.numbers[$0] } ?? 0 }, into: &value)
+                PostingList.encodePerTrace(list[...], withDurations: group.withDurations, table: table.hash, into: &value)
                 var listKey = Array(prefix)
-                Keys.appendUInt64(maxStart, to: &listKey)
+                Keys.appendUInt64(table.firstByNumber[Int(list[0].number)], to: &listKey)
                 Keys.appendUInt64(PostingList.hash(value), to: &listKey)
                 output.append(.init(bucket: group.bucket, key: listKey, value: value))
-                first = last
+                first = next
             }
         }
     }

@@ -27,25 +27,48 @@ package struct RawPosting: Sendable {
     package var durationNanos: UInt64
 }
 
-/// The value of an index posting-list key: every (start, trace) of one index key written in one request (v2) or one
-/// index flush (v3) and one time slot, newest first. Traces are numbers into a trace table (`TraceTable`), so a
-/// posting costs a few bytes instead of a 16-byte trace id.
+/// A posting-list entry of a per-trace list (version 4): a trace's number in its slot table, and (in duration lists)
+/// one of its durations. Its times are the table's.
+package struct TracePosting: Sendable, Equatable {
+    package var number: UInt64
+    package var durationNanos: UInt64
+}
+
+/// The value of an index posting-list key. Traces are numbers into a trace table (`TraceTable`), so a posting costs a
+/// few bytes instead of a 16-byte trace id.
 ///
 /// ```
-/// value := [version:u8 = 2 | 3] [table: u64 BE, the TraceTable key's hash] [count:varint] count × entry
-/// entry := [previous start − start: varint]  (the first entry's "previous" is the key's maxStart, so it is 0)
-///          [trace number in the table: varint]   (v2; v3: zigzag varint of the difference to the previous
-///                                                  entry's number, the first from 0 — tables number traces in
-///                                                  time order, so neighbours have near numbers)
-///          [duration: varint]                 (duration lists only)
+/// value := [version:u8] [table: u64 BE, the TraceTable key's hash] [count:varint] count × entry
+/// v2, v3: one entry per span start, newest first:
+///   entry := [previous start − start: varint]  (the first entry's "previous" is the key's maxStart, so it is 0)
+///            [trace number in the table: varint]   (v2; v3: zigzag varint of the difference to the previous
+///                                                   entry's number, the first from 0)
+///            [duration: varint]                 (duration lists only)
+/// v4: one entry per trace (and, in duration lists, per distinct duration), by trace number, highest first:
+///   entry := [number: varint]   (the first entry's number, then the previous number minus this one, ≥ 0)
+///            [duration: varint] (duration lists only)
 /// ```
 /// Version 2 lists (one request's) number traces in one table value (`tenant 0x11 hash`); version 3 lists (a flush
 /// of the pending index) in a paged table, trace n on page n / `PostingGroups.tracesPerPage`
-/// (`tenant 0x11 hash page`).
+/// (`tenant 0x11 hash page`). Version 4 lists (a flush since per-trace postings) number the traces of one time slot
+/// in a paged slot table (`TraceTable.encodePage`), which holds each trace's first and last start in the slot: a
+/// trace is one entry per list however many of its spans share the index key, and a scan reads its times from the
+/// table.
 /// Pure and bounds-checked: a corrupt value throws, it never traps or over-allocates.
 package enum PostingList {
     static let version: UInt8 = 2
     static let pagedVersion: UInt8 = 3
+    static let perTraceVersion: UInt8 = 4
+
+    /// How a list's entries number their traces.
+    package enum Format: Sendable {
+        /// v2: one table value, one entry per span start.
+        case whole
+        /// v3: a paged table, one entry per span start.
+        case paged
+        /// v4: a paged slot table with times, one entry per trace.
+        case perTrace
+    }
     /// Entries per list; a request with more is split into several keys.
     package static let maxEntries = 4096
     /// Smallest encoded entry (1-byte delta + 1-byte trace number), which bounds `count` before allocating.
@@ -77,12 +100,57 @@ package enum PostingList {
         }
     }
 
-    /// The hash of the trace table a list refers to, and whether that table is paged.
-    package static func header(of value: UnsafeRawBufferPointer) throws(StorageError) -> (table: UInt64, paged: Bool) {
+    /// The hash of the trace table a list refers to, and how the list numbers its traces.
+    package static func header(of value: UnsafeRawBufferPointer) throws(StorageError) -> (table: UInt64, format: Format) {
         var reader = ValueReader(value)
-        let found = try reader.byte()
-        guard found == version || found == pagedVersion else { throw .corrupt("posting list version") }
-        return (try reader.bigEndian64(), found == pagedVersion)
+        let format: Format
+        switch try reader.byte() {
+        case version: format = .whole
+        case pagedVersion: format = .paged
+        case perTraceVersion: format = .perTrace
+        default: throw .corrupt("posting list version")
+        }
+        return (try reader.bigEndian64(), format)
+    }
+
+    /// Encodes a version 4 list: `entries` sorted by number, highest first (then by duration), without repeats.
+    static func encodePerTrace(_ entries: ArraySlice<TracePosting>, withDurations: Bool, table: UInt64, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 10 + entries.count * (withDurations ? 6 : 3))
+        out.append(perTraceVersion)
+        Keys.appendUInt64(table, to: &out)
+        StoredSpanCodec.putVarint(UInt64(entries.count), &out)
+        var previous = entries.first.map { $0.number * 2 } ?? 0  // the first entry writes its number itself
+        for entry in entries {
+            StoredSpanCodec.putVarint(previous - entry.number, &out)
+            previous = entry.number
+            if withDurations { StoredSpanCodec.putVarint(entry.durationNanos, &out) }
+        }
+    }
+
+    /// Decodes a version 4 list's entries, highest number first.
+    package static func decodePerTrace(
+        _ value: UnsafeRawBufferPointer, withDurations: Bool, into entries: inout [TracePosting]
+    ) throws(StorageError) {
+        var reader = ValueReader(value)
+        guard try reader.byte() == perTraceVersion else { throw .corrupt("posting list version") }
+        _ = try reader.bigEndian64()
+        let count = try reader.varint()
+        guard count <= UInt64(reader.remaining / (withDurations ? 2 : 1)) else { throw .corrupt("posting list count exceeds value") }
+        entries.reserveCapacity(entries.count + Int(count))
+        var number: UInt64 = 0
+        for index in 0..<count {
+            let delta = try reader.varint()
+            if index == 0 {
+                guard delta <= UInt64(UInt32.max) else { throw .corrupt("posting list trace number out of range") }
+                number = delta
+            } else {
+                guard delta <= number else { throw .corrupt("posting list trace number out of range") }
+                number -= delta
+            }
+            let duration = withDurations ? try reader.varint() : 0
+            entries.append(TracePosting(number: number, durationNanos: duration))
+        }
+        guard reader.remaining == 0 else { throw .corrupt("posting list trailing bytes") }
     }
 
     /// Decodes a list's entries with their trace numbers unresolved, so a scan resolves only the entries it visits.
@@ -122,13 +190,70 @@ package enum PostingList {
     static func hash(_ bytes: [UInt8]) -> UInt64 { FNV1a64.hash(bytes) }
 }
 
-/// The trace ids of one request's postings in one bucket, numbered in order: `tenant 0x11 [hash:u64 BE]`.
+/// The trace ids a posting list numbers: one request's (`tenant 0x11 [hash:u64 BE]`, v2 lists), or one page of an
+/// index flush's (`tenant 0x11 [hash:u64 BE] [page:u32 BE]`, v3 lists), or one page of a flush's slot table (v4
+/// lists), whose entries also carry the trace's first and last span start among the slot's postings.
 ///
 /// ```
 /// value := [version:u8 = 1] [count:varint] count × [trace id: 16 bytes, high then low, big-endian]
+/// page  := [version:u8 = 2] [count:varint] count × ([trace id: 16] [first − previous entry's first: varint]
+///          [last − first: varint])     (the first entry's "previous first" is 0; firsts never decrease)
 /// ```
 package enum TraceTable {
     static let version: UInt8 = 1
+    static let timedVersion: UInt8 = 2
+
+    /// One decoded page: ids, and for a timed page each entry's first and last start (empty otherwise).
+    package struct Page: Sendable {
+        package var ids: [TraceID] = []
+        package var firsts: [UInt64] = []
+        package var lasts: [UInt64] = []
+        /// True for a slot table's page (version 2), which has times.
+        package var timed = false
+    }
+
+    /// Encodes a timed page; `firsts` must not decrease and each `lasts[i] ≥ firsts[i]`.
+    static func encodePage(ids: ArraySlice<TraceID>, firsts: ArraySlice<UInt64>, lasts: ArraySlice<UInt64>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + ids.count * 22)
+        out.append(timedVersion)
+        StoredSpanCodec.putVarint(UInt64(ids.count), &out)
+        var previous: UInt64 = 0
+        for (id, (first, last)) in zip(ids, zip(firsts, lasts)) {
+            Keys.appendTraceID(id, to: &out)
+            StoredSpanCodec.putVarint(first - previous, &out)
+            StoredSpanCodec.putVarint(last - first, &out)
+            previous = first
+        }
+        return out
+    }
+
+    /// Decodes a page of either version.
+    package static func decodePage(_ value: UnsafeRawBufferPointer) throws(StorageError) -> Page {
+        guard let version = value.first else { throw .corrupt("trace table version") }
+        if version == Self.version { return Page(ids: try decode(value)) }
+        var reader = ValueReader(value)
+        guard try reader.byte() == timedVersion else { throw .corrupt("trace table version") }
+        let count = try reader.varint()
+        guard count <= UInt64(reader.remaining / 18) else { throw .corrupt("trace table count exceeds value") }
+        var page = Page(timed: true)
+        page.ids.reserveCapacity(Int(count))
+        page.firsts.reserveCapacity(Int(count))
+        page.lasts.reserveCapacity(Int(count))
+        var first: UInt64 = 0
+        for _ in 0..<count {
+            let high = try reader.bigEndian64()
+            page.ids.append(TraceID(high: high, low: try reader.bigEndian64()))
+            let (next, overflow) = first.addingReportingOverflow(try reader.varint())
+            let (last, lastOverflow) = next.addingReportingOverflow(try reader.varint())
+            guard !overflow, !lastOverflow else { throw .corrupt("trace table start overflows") }
+            first = next
+            page.firsts.append(first)
+            page.lasts.append(last)
+        }
+        guard reader.remaining == 0 else { throw .corrupt("trace table trailing bytes") }
+        return page
+    }
 
     static func encode(_ ids: [TraceID]) -> [UInt8] {
         var out: [UInt8] = []
