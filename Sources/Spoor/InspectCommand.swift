@@ -41,6 +41,7 @@ struct InspectCommand: AsyncParsableCommand {
         case Keys.summaryTag: "trace summary"
         case Keys.spanTag: "span record"
         case Keys.traceTableTag: "trace tables"
+        case Keys.chunkNameTag: "shared chunk names"
         case Keys.servicePostingsTag, Keys.serviceIndexTag: "service index"
         case Keys.operationPostingsTag, Keys.operationIndexTag: "operation index"
         case Keys.tagPostingsTag, Keys.tagIndexTag: "tag index"

@@ -21,10 +21,17 @@ import SpoorModel
 /// ref   := [index into the string table:varint]
 /// str   := [len:varint][utf8]
 /// ```
+/// Version 3 is the same but for its refs, which are shared names of the bucket (`ChunkNames`, stored at
+/// `Keys.chunkName`) where they can be:
+/// ```
+/// ref   := [n:varint]   n even: the bucket's name n / 2; n odd: the chunk's own string (n − 1) / 2
+/// ```
 /// The trace id and the chunk's earliest start live in the key (`Keys.spanChunk`).
 package enum SpanChunkCodec {
     /// The record version (the first value byte; version 1 is `StoredSpanCodec`'s one-span record).
     package static let version: UInt8 = 2
+    /// The version whose refs may be the bucket's shared names.
+    package static let sharedNamesVersion: UInt8 = 3
     /// Spans per chunk; a request with more spans of one trace makes several chunks.
     package static let maxSpans = 256
     /// The smallest encoded span: start, span id (8 bytes) and nine one-byte fields.
@@ -35,24 +42,35 @@ package enum SpanChunkCodec {
     /// The span count of a chunk value, or nil when it is not one.
     package static func spanCount(_ bytes: UnsafeRawBufferPointer) -> Int? {
         var reader = ValueReader(bytes)
-        guard (try? reader.byte()) == version, let count = try? reader.varint() else { return nil }
+        guard let found = try? reader.byte(), found == version || found == sharedNamesVersion, let count = try? reader.varint() else {
+            return nil
+        }
         return Int(exactly: count)
     }
 
-    /// Decodes a chunk written by `SpanChunkEncoder`, appending its spans; throws on any inconsistency (corruption
-    /// never traps or over-allocates).
+    /// Decodes a chunk written by `SpanChunkEncoder`, appending its spans; `names` are the shared names of its bucket
+    /// (version 3). Throws on any inconsistency (corruption never traps or over-allocates).
     package static func decode(
-        _ bytes: UnsafeRawBufferPointer, traceID: TraceID, chunkStart: UInt64, into spans: inout [Span]
+        _ bytes: UnsafeRawBufferPointer, traceID: TraceID, chunkStart: UInt64, names: [String] = [], into spans: inout [Span]
     ) throws(StorageError) {
         var r = ValueReader(bytes)
-        guard try r.byte() == version else { throw .corrupt("span chunk version") }
+        let found = try r.byte()
+        guard found == version || found == sharedNamesVersion else { throw .corrupt("span chunk version") }
+        let shared = found == sharedNamesVersion
         let spanCount = try r.count()
         let stringCount = try r.count()
         var table: [String] = []
         table.reserveCapacity(min(stringCount, r.remaining))
         for _ in 0..<stringCount { table.append(try r.string()) }
         func ref() throws(StorageError) -> String {
-            let index = try r.varint()
+            var index = try r.varint()
+            if shared {
+                if index & 1 == 0 {
+                    guard index / 2 < UInt64(names.count) else { throw .corrupt("span chunk shared name reference") }
+                    return names[Int(index / 2)]
+                }
+                index /= 2
+            }
             guard index < UInt64(table.count) else { throw .corrupt("span chunk string reference") }
             return table[Int(index)]
         }
@@ -112,8 +130,21 @@ package enum SpanChunkCodec {
 
 /// Encodes span chunks (`SpanChunkCodec`). One encoder serves one `prepare` call: strings are numbered once per call
 /// and renumbered per chunk with an array, so a string repeated across the call's spans is hashed once per span that
-/// uses it and copied once per chunk.
+/// uses it and copied once per chunk. With `names`, chunks are version 3: a string the bucket shares is looked up
+/// once per call (and bucket) and written as its number.
 struct SpanChunkEncoder {
+    /// The shared names, or nil for self-contained version 2 chunks (the archive).
+    private let names: ChunkNames?
+    /// Per string of this call: its shared number in `bucket`, `unknown` or `notShared`.
+    private var sharedNumber: [UInt32] = []
+    private var bucket = BucketRef(start: .max, width: 0)
+    /// Shared names this call used that were not yet durable: the write must carry their entries.
+    private(set) var pendingNames: [ChunkNames.Pending] = []
+    private static let unknown = UInt32.max
+    private static let notShared = UInt32.max - 1
+
+    init(names: ChunkNames? = nil) { self.names = names }
+
     /// Every string seen in this call, numbered.
     private var strings = NameInterner()
     /// Per string: the chunk (`generation`) that last used it and its index in that chunk's table.
@@ -124,8 +155,12 @@ struct SpanChunkEncoder {
     private var table: [UInt32] = []
     private var body: [UInt8] = []
 
-    /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value.
-    mutating func encode(_ spans: [Span], _ indices: ArraySlice<Int>, traceID: TraceID, chunkStart: UInt64) -> [UInt8] {
+    /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value of `bucket`.
+    mutating func encode(_ spans: [Span], _ indices: ArraySlice<Int>, traceID: TraceID, chunkStart: UInt64, bucket: BucketRef) -> [UInt8] {
+        if bucket != self.bucket {
+            self.bucket = bucket
+            for i in sharedNumber.indices { sharedNumber[i] = Self.unknown }
+        }
         generation &+= 1
         if generation == 0 {  // wrapped: no stale stamp may match
             for i in lastChunk.indices { lastChunk[i] = 0 }
@@ -136,7 +171,7 @@ struct SpanChunkEncoder {
         for index in indices { encodeSpan(spans[index], traceID: traceID, chunkStart: chunkStart) }
         var out: [UInt8] = []
         out.reserveCapacity(body.count + 8 + table.count * 12)
-        out.append(SpanChunkCodec.version)
+        out.append(names == nil ? SpanChunkCodec.version : SpanChunkCodec.sharedNamesVersion)
         StoredSpanCodec.putVarint(UInt64(indices.count), &out)
         StoredSpanCodec.putVarint(UInt64(table.count), &out)
         for id in table { StoredSpanCodec.putString(strings.name(id), &out) }
@@ -149,7 +184,7 @@ struct SpanChunkEncoder {
         StoredSpanCodec.putFixed64(span.spanID.value, &body)
         StoredSpanCodec.putVarint(UInt64(span.flags), &body)
         StoredSpanCodec.putVarint(span.durationNanos, &body)
-        putRef(span.operationName)
+        putRef(span.operationName, isValue: false)
         StoredSpanCodec.putReferences(span.references, traceID: traceID, &body)
         putAttributes(span.tags)
         StoredSpanCodec.putVarint(UInt64(span.logs.count), &body)
@@ -157,7 +192,7 @@ struct SpanChunkEncoder {
             StoredSpanCodec.putZigzag(Int64(bitPattern: log.timestampUnixNanos &- span.startTimeUnixNanos), &body)
             putAttributes(log.fields)
         }
-        putRef(span.process.serviceName)
+        putRef(span.process.serviceName, isValue: false)
         putAttributes(span.process.tags)
         StoredSpanCodec.putVarint(UInt64(span.warnings.count), &body)
         for warning in span.warnings { StoredSpanCodec.putString(warning, &body) }
@@ -166,12 +201,12 @@ struct SpanChunkEncoder {
     private mutating func putAttributes(_ attributes: [Attribute]) {
         StoredSpanCodec.putVarint(UInt64(attributes.count), &body)
         for attribute in attributes {
-            putRef(attribute.key)
+            putRef(attribute.key, isValue: false)
             switch attribute.value {
             case .string(let s):
                 if s.utf8.count <= SpanChunkCodec.maxInternedBytes {
                     body.append(0)
-                    putRef(s)
+                    putRef(s, isValue: true)
                 } else {
                     body.append(5)
                     StoredSpanCodec.putString(s, &body)
@@ -193,20 +228,35 @@ struct SpanChunkEncoder {
         }
     }
 
-    /// Appends the chunk-local index of `s`, adding it to the chunk's table on first use. Attribute keys longer than
-    /// `maxInternedBytes` are interned too (a key has no in-place form).
-    private mutating func putRef(_ s: String) {
+    /// Appends the ref of `s`: its shared number when the bucket shares it, else its index in the chunk's table, added
+    /// on first use. Attribute keys longer than `maxInternedBytes` are interned too (a key has no in-place form).
+    private mutating func putRef(_ s: String, isValue: Bool) {
         let number = strings.id(s)
         let id = Int(number)
         if id == lastChunk.count {  // first use in this call
             lastChunk.append(0)
             localIndex.append(0)
+            sharedNumber.append(Self.unknown)
+        }
+        if let names {
+            if sharedNumber[id] == Self.unknown {
+                if let (shared, durable) = names.number(of: s, bucket: bucket.start, isValue: isValue) {
+                    sharedNumber[id] = shared
+                    if !durable { pendingNames.append(.init(bucket: bucket, number: shared, name: s)) }
+                } else {
+                    sharedNumber[id] = Self.notShared
+                }
+            }
+            if sharedNumber[id] != Self.notShared {
+                StoredSpanCodec.putVarint(UInt64(sharedNumber[id]) << 1, &body)
+                return
+            }
         }
         if lastChunk[id] != generation {
             lastChunk[id] = generation
             localIndex[id] = UInt32(table.count)
             table.append(number)
         }
-        StoredSpanCodec.putVarint(UInt64(localIndex[id]), &body)
+        StoredSpanCodec.putVarint(names == nil ? UInt64(localIndex[id]) : UInt64(localIndex[id]) << 1 | 1, &body)
     }
 }

@@ -14,12 +14,27 @@ extension SpanStore {
             throw .rocks(error)
         }
         var copied = 0
+        // Chunks that share their bucket's names are written again self-contained (version 2): the archive outlives
+        // the bucket and its names.
+        var encoder = SpanChunkEncoder()
+        var spans: [Span] = []
+        let offset = prefix.count
         for bucket in allBuckets {
+            let names = chunkNames.names(bucket: bucket.startSeconds)
             do {
-                // Span and chunk keys are copied as they are: the same record archived twice overwrites itself.
+                // Other records are copied as they are: the same record archived twice overwrites itself.
                 try database.scan(bucket.family, lower: prefix, upper: upper) { key, value in
-                    batch.put(archiveFamily, key: [UInt8](key), value: [UInt8](value))
-                    copied += SpanChunkCodec.spanCount(value) ?? 1
+                    guard value.first == SpanChunkCodec.sharedNamesVersion, let start = Keys.readUInt64(key, at: offset) else {
+                        batch.put(archiveFamily, key: [UInt8](key), value: [UInt8](value))
+                        copied += SpanChunkCodec.spanCount(value) ?? 1
+                        return true
+                    }
+                    spans.removeAll(keepingCapacity: true)
+                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, names: names, into: &spans)
+                    let chunk = encoder.encode(spans, Array(spans.indices)[...], traceID: traceID, chunkStart: start, bucket: bucket.ref)
+                    let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: start, contentHash: WordHash.hash(chunk))
+                    batch.put(archiveFamily, key: key, value: chunk)
+                    copied += spans.count
                     return true
                 }
             } catch {
@@ -38,7 +53,7 @@ extension SpanStore {
     /// The archived spans of a trace, by start time and span id; empty when it was never archived.
     package func archivedTrace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
         var spans: [Span] = []
-        try readSpans(archiveFamily, tenant: tenant, traceID: traceID, into: &spans)
+        try readSpans(archiveFamily, names: [], tenant: tenant, traceID: traceID, into: &spans)
         return Self.inStartOrder(spans)
     }
 }

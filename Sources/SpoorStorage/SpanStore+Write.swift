@@ -44,7 +44,7 @@ extension SpanStore {
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
-        var encoder = SpanChunkEncoder()
+        var encoder = SpanChunkEncoder(names: chunkNames)
         var references: [IndexJournal.ChunkReference] = []
         references.reserveCapacity(chunks.count)
         prepared.entries.reserveCapacity(chunks.count)
@@ -55,12 +55,17 @@ extension SpanStore {
                 summary.add(spans[index])
                 chunkStart = min(chunkStart, spans[index].startTimeUnixNanos)
             }
-            let value = encoder.encode(spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart)
+            let value = encoder.encode(spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket)
             let key = Keys.spanChunk(
                 tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash(value))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
             prepared.summaries.add(summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
+        }
+        // The shared names these chunks use that are not yet durable travel in the same batch as the chunks.
+        prepared.names = encoder.pendingNames
+        for name in prepared.names {
+            prepared.entries.append(.init(bucket: name.bucket, key: Keys.chunkName(name.number), value: Array(name.name.utf8)))
         }
         if !references.isEmpty { prepared.journal = IndexJournal.encode(references) }
         prepared.postings = postings
@@ -155,6 +160,7 @@ extension SpanStore {
         } catch {
             throw .rocks(error)
         }
+        for write in writes { chunkNames.markDurable(write.names) }
         if !indexed.isEmpty {
             pending.withLock { pending in
                 for write in indexed {

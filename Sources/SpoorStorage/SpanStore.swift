@@ -38,6 +38,7 @@ package struct Bucket: Sendable {
 
     package var startNanos: UInt64 { startSeconds &* 1_000_000_000 }
     package var endNanos: UInt64 { (startSeconds &+ widthSeconds) &* 1_000_000_000 }
+    var ref: BucketRef { BucketRef(start: startSeconds, width: widthSeconds) }
 
     static func name(start: UInt64, width: UInt64) -> String { "spans-\(start)-\(width)" }
 
@@ -74,6 +75,8 @@ package final class SpanStore: Sendable {
     let tracker: Mutex<DependencyTracker>
     /// Index postings written (and journaled) but not yet flushed as posting lists; scans read them too.
     let pending: Mutex<PendingIndex>
+    /// The names each bucket's chunks share.
+    let chunkNames = ChunkNames()
     let logger: Logger
 
     /// Opens (or creates) the store in `path` and loads the catalog.
@@ -110,16 +113,30 @@ package final class SpanStore: Sendable {
                 Bucket(startSeconds: start, widthSeconds: width, family: family, mayHoldLegacyIndex: !postingBuckets.contains(start)))
         }
         state.buckets.sort { $0.startSeconds < $1.startSeconds }
+        let prefix = Keys.storeKeyPrefix(Keys.chunkNameTag)
+        for bucket in state.buckets {
+            var stored: [(UInt32, String)] = []
+            do {
+                try database.scan(bucket.family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
+                    if let number = Keys.parseChunkName(key) { stored.append((number, String(decoding: value, as: UTF8.self))) }
+                    return true
+                }
+            } catch {
+                throw .corrupt("chunk names of \(bucket.family.name): \(error)")
+            }
+            chunkNames.load(bucket: bucket.startSeconds, stored)
+        }
         self.state = Mutex(state)
         self.tracker = Mutex(DependencyTracker(generationSize: configuration.dependencyTrackerGeneration))
-        self.pending = Mutex(try Self.replayJournal(database, catalogFamily, buckets: state.buckets, logger: logger))
+        self.pending = Mutex(
+            try Self.replayJournal(database, catalogFamily, buckets: state.buckets, names: chunkNames, logger: logger))
     }
 
     /// Rebuilds the pending index from the journal entries the last run did not flush: the postings of the chunks
     /// each entry names (versions 2 and 3; version 3 also their trace summaries), or the postings it holds (version 1).
     /// A chunk whose bucket retention dropped is skipped.
     private static func replayJournal(
-        _ database: RocksDatabase, _ family: ColumnFamily, buckets: [Bucket], logger: Logger
+        _ database: RocksDatabase, _ family: ColumnFamily, buckets: [Bucket], names: ChunkNames, logger: Logger
     ) throws(StorageError) -> PendingIndex {
         var pending = PendingIndex()
         var corrupt = 0
@@ -147,7 +164,10 @@ package final class SpanStore: Sendable {
                 guard let chunk = try database.get(bucketFamily, key: reference.key) else { continue }
                 spans.removeAll(keepingCapacity: true)
                 do {
-                    try chunk.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: traceID, chunkStart: chunkStart, into: &spans) }
+                    let shared = names.names(bucket: reference.bucket.start)
+                    try chunk.withUnsafeBytes {
+                        try SpanChunkCodec.decode($0, traceID: traceID, chunkStart: chunkStart, names: shared, into: &spans)
+                    }
                 } catch {
                     readable = false  // one bad chunk: the entry's other chunks are still replayed
                     continue
@@ -257,6 +277,7 @@ package final class SpanStore: Sendable {
             try database.write(batch, sync: false)
             for bucket in expired {
                 try database.dropColumnFamily(bucket.family.name)
+                chunkNames.drop(bucket: bucket.startSeconds)
                 logger.info("Dropped expired bucket", metadata: ["bucket": "\(bucket.family.name)"])
             }
         } catch {
@@ -271,7 +292,7 @@ package final class SpanStore: Sendable {
     package func trace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
         var spans: [Span] = []
         for bucket in state.withLock({ $0.buckets }) {
-            try readSpans(bucket.family, tenant: tenant, traceID: traceID, into: &spans)
+            try readSpans(bucket.family, names: chunkNames.names(bucket: bucket.startSeconds), tenant: tenant, traceID: traceID, into: &spans)
         }
         return Self.inStartOrder(spans)
     }
@@ -294,8 +315,10 @@ package final class SpanStore: Sendable {
         return result
     }
 
-    /// Reads the span records (one-span records and chunks) of a trace from one family.
-    func readSpans(_ family: ColumnFamily, tenant: String, traceID: TraceID, into spans: inout [Span]) throws(StorageError) {
+    /// Reads the span records (one-span records and chunks) of a trace from one family, whose chunks share `names`.
+    func readSpans(
+        _ family: ColumnFamily, names: [String], tenant: String, traceID: TraceID, into spans: inout [Span]
+    ) throws(StorageError) {
         let prefix = Keys.spanPrefix(tenant: tenant, traceID: traceID)
         let upper = Keys.upperBound(of: prefix)
         let offset = prefix.count
@@ -303,8 +326,8 @@ package final class SpanStore: Sendable {
             try database.scan(family, lower: prefix, upper: upper) { key, value in
                 guard let start = Keys.readUInt64(key, at: offset) else { throw StorageError.corrupt("span key") }
                 switch (value.first, key.count - offset) {
-                case (SpanChunkCodec.version, 16):
-                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, into: &spans)
+                case (SpanChunkCodec.version, 16), (SpanChunkCodec.sharedNamesVersion, 16):
+                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, names: names, into: &spans)
                 case (StoredSpanCodec.version, 20):
                     guard let spanID = Keys.readUInt64(key, at: offset + 8) else { throw StorageError.corrupt("span key") }
                     spans.append(
@@ -430,6 +453,8 @@ package struct PreparedWrite: Sendable {
     /// The journal value (`IndexJournal`) naming the chunks written, stored with them so a restart can derive the
     /// postings again.
     var journal: [UInt8] = []
+    /// The shared chunk names this write carries (not yet durable when prepared), marked durable once it is written.
+    var names: [ChunkNames.Pending] = []
     var catalog: Set<CatalogEntry> = []
     /// The spans' identities, for the dependency tracker.
     var edgeSpans: [EdgeSpan] = []

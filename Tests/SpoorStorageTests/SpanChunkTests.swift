@@ -22,15 +22,74 @@ struct SpanChunkCodecTests {
         return [rich, second, bare]
     }()
 
-    private static func encode(_ spans: [Span], encoder: inout SpanChunkEncoder) -> (value: [UInt8], start: UInt64) {
+    static let bucket = BucketRef(start: 3600, width: 3600)
+
+    private static func encode(_ spans: [Span], encoder: inout SpanChunkEncoder, bucket: BucketRef = bucket) -> (value: [UInt8], start: UInt64) {
         let start = spans.map(\.startTimeUnixNanos).min() ?? 0
-        return (encoder.encode(spans, Array(spans.indices)[...], traceID: spans[0].traceID, chunkStart: start), start)
+        return (encoder.encode(spans, Array(spans.indices)[...], traceID: spans[0].traceID, chunkStart: start, bucket: bucket), start)
     }
 
-    private static func decode(_ value: [UInt8], start: UInt64) throws -> [Span] {
+    private static func decode(_ value: [UInt8], start: UInt64, names: [String] = []) throws -> [Span] {
         var spans: [Span] = []
-        try value.withUnsafeBytes { try SpanChunkCodec.decode($0, traceID: Self.spans[0].traceID, chunkStart: start, into: &spans) }
+        try value.withUnsafeBytes {
+            try SpanChunkCodec.decode($0, traceID: Self.spans[0].traceID, chunkStart: start, names: names, into: &spans)
+        }
         return spans
+    }
+
+    private static func occurrences(of string: String, in value: [UInt8]) -> Int {
+        let text = Array(string.utf8)
+        return (0...(value.count - text.count)).filter { Array(value[$0..<($0 + text.count)]) == text }.count
+    }
+
+    /// With shared names, keys, names and short values are numbers into the bucket's names; the rest stays in the chunk.
+    @Test func chunksWithSharedNamesRoundTripAndCarryOnlyTheirOwnStrings() throws {
+        let names = ChunkNames()
+        var encoder = SpanChunkEncoder(names: names)
+        let (value, start) = Self.encode(Self.spans, encoder: &encoder)
+        #expect(value.first == SpanChunkCodec.sharedNamesVersion)
+        let shared = names.names(bucket: Self.bucket.start)
+        #expect(try Self.decode(value, start: start, names: shared) == Self.spans)
+        #expect(Self.occurrences(of: "http.method", in: value) == 0)
+        #expect(shared.contains("http.method") && shared.contains("payments") && shared.contains("GET /cart"))
+        #expect(Self.occurrences(of: Self.longValue, in: value) == 1)  // too long to share: in place
+        // Every shared name used is pending until a write marks it durable; a later call then carries none.
+        #expect(Set(encoder.pendingNames.map(\.name)) == Set(shared))
+        names.markDurable(encoder.pendingNames)
+        var next = SpanChunkEncoder(names: names)
+        let (again, againStart) = Self.encode(Self.spans, encoder: &next)
+        #expect(next.pendingNames.isEmpty)
+        #expect(again == value)  // the same numbers: byte-identical chunks
+        #expect(try Self.decode(again, start: againStart, names: names.names(bucket: Self.bucket.start)) == Self.spans)
+        // Another bucket numbers its own names, and the encoder switches tables with it.
+        let other = BucketRef(start: 7200, width: 3600)
+        let (elsewhere, elsewhereStart) = Self.encode(Self.spans, encoder: &next, bucket: other)
+        #expect(Set(next.pendingNames.map(\.bucket)) == [other])
+        #expect(try Self.decode(elsewhere, start: elsewhereStart, names: names.names(bucket: other.start)) == Self.spans)
+        // Without its names the chunk is corrupt, not misread.
+        #expect(throws: StorageError.self) { _ = try Self.decode(value, start: start) }
+        for length in 0..<value.count {
+            #expect(throws: StorageError.self) { _ = try Self.decode(Array(value.prefix(length)), start: start, names: shared) }
+        }
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<3_000 {
+            var mutated = value
+            mutated[1 + Int(rng.next() % UInt64(mutated.count - 1))] = UInt8(truncatingIfNeeded: rng.next())
+            _ = try? Self.decode(mutated, start: start, names: shared)
+        }
+    }
+
+    /// A full table shares nothing more: tag values stop at half the byte budget, keys and names at all of it.
+    @Test func sharedNamesAreBounded() {
+        let names = ChunkNames()
+        let value = String(repeating: "v", count: ChunkNames.maxNameBytes)
+        var admitted = 0
+        while names.number(of: "\(admitted)" + value.dropFirst(8), bucket: 1, isValue: true) != nil { admitted += 1 }
+        #expect(admitted * (ChunkNames.maxNameBytes - 8) <= ChunkNames.maxBytes / 2)
+        #expect(names.number(of: "a key", bucket: 1, isValue: false) != nil)
+        #expect(names.number(of: "another value", bucket: 1, isValue: true) == nil)
+        #expect(names.number(of: String(repeating: "k", count: ChunkNames.maxNameBytes + 1), bucket: 1, isValue: false) == nil)
+        #expect(names.number(of: "fresh", bucket: 2, isValue: true)?.number == 0)
     }
 
     @Test func chunksRoundTripEverySpanField() throws {
@@ -349,5 +408,37 @@ struct PostingGroupTableTests {
                 #expect(Set(found ?? []) == [Posting(start: n * 10, traceID: TraceID(high: 0, low: n)), Posting(start: n * 10 + 1, traceID: TraceID(high: 1, low: n))])
             }
         }
+    }
+}
+
+struct ChunkNameStoreTests {
+    static let t0 = SpanStoreTests.t0
+    static let now = t0 * 1000 + SpanStoreTests.hour
+
+    /// Names are written with the first chunks that use them: a store that died right after a write reads its traces,
+    /// and names added after the restart are numbered after the stored ones.
+    @Test func namesSurviveACrashAndNewOnesAreNumberedAfterThem() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let first = SpanBuilder.span(trace: 1, span: 1, service: "a", operation: "op-a", startMicros: Self.t0, tags: [.string("k1", "v1")])
+        let second = SpanBuilder.span(trace: 2, span: 1, service: "b", operation: "op-b", startMicros: Self.t0 + 1, tags: [.string("k2", "v2")])
+        var storedNames = 0
+        do {
+            let store = try TestStores.open(dir)
+            _ = try store.write([store.prepare(tenant: "", spans: [first])], now: Self.now)
+            storedNames = try store.keyCount(types: Keys.chunkNameTag...Keys.chunkNameTag)
+            #expect(storedNames == 4)  // a, op-a, k1, v1
+            // A second write of the same names carries none of them again.
+            let again = store.prepare(tenant: "t2", spans: [first])
+            #expect(again.names.isEmpty)
+            store.database.close()  // as if the process died here
+        }
+        let store = try TestStores.open(dir)
+        #expect(try store.trace(tenant: "", traceID: first.traceID) == [first])
+        let prepared = store.prepare(tenant: "", spans: [second])
+        #expect(prepared.names.map(\.number).sorted() == (0..<4).map { UInt32(storedNames + $0) })
+        _ = try store.write([prepared], now: Self.now)
+        #expect(try store.trace(tenant: "", traceID: second.traceID) == [second])
+        #expect(try store.trace(tenant: "", traceID: first.traceID) == [first])
     }
 }

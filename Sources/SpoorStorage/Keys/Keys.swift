@@ -19,6 +19,8 @@ import Glibc
 ///   summary    tenant 0x01 id                                       → TraceSummary merge operands
 ///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value (older stores)
 ///   chunk      tenant 0x10 id [chunkStart:u64 BE][hash:u64 BE] → SpanChunkCodec value (a trace's spans of a request)
+///   names      0x00 0x12 [number:u32 BE]                            → utf8: a name the bucket's v3 chunks share
+///                                                                     (`ChunkNames`; the store's, not a tenant's)
 ///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids v2 posting lists number)
 ///   traces     tenant 0x11 [hash:u64 BE] [page:u32 BE]              → TraceTable (one page of a v3 list's traces,
 ///                                                                     or of a v4 list's slot table, with times)
@@ -58,6 +60,7 @@ package enum Keys {
     package static let indexJournalTag: UInt8 = 0x04
     package static let spanTag: UInt8 = 0x10
     package static let traceTableTag: UInt8 = 0x11
+    package static let chunkNameTag: UInt8 = 0x12
     package static let serviceIndexTag: UInt8 = 0x20
     package static let operationIndexTag: UInt8 = 0x21
     package static let tagIndexTag: UInt8 = 0x22
@@ -218,6 +221,19 @@ package enum Keys {
         appendUInt64(hash, to: &key)
         appendUInt32(page, to: &key)
         return key
+    }
+
+    /// `0x00 0x12 number` (bucket family): a name shared by the bucket's chunks.
+    package static func chunkName(_ number: UInt32) -> [UInt8] {
+        var key: [UInt8] = [0, chunkNameTag]
+        appendUInt32(number, to: &key)
+        return key
+    }
+
+    /// The number of a `chunkName` key, or nil for another key.
+    package static func parseChunkName(_ key: UnsafeRawBufferPointer) -> UInt32? {
+        guard key.count == 6, key[0] == 0, key[1] == chunkNameTag else { return nil }
+        return UInt32(key[2]) << 24 | UInt32(key[3]) << 16 | UInt32(key[4]) << 8 | UInt32(key[5])
     }
 
     /// `0x00 0x04 seq` (catalog family): one request's index postings, until a flush writes them as posting lists.
