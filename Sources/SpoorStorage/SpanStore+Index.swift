@@ -99,6 +99,7 @@ extension SpanStore {
                 .map { Candidate(start: $0.start, traceID: $0.traceID) })
         var decoded: [RawPosting] = []
         var perTrace: [TracePosting] = []
+        var segments: [(table: UInt64, end: Int)] = []
         while true {
             let nextList: UInt64? = lists.isValid ? Keys.readUInt64(lists.key, at: offset) : nil
             var legacyStart: UInt64? = nil
@@ -114,6 +115,22 @@ extension SpanStore {
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
                 let value = lists.value
+                if value.first == PostingList.slotVersion {
+                    // A slot list: one run per segment (each numbers its traces in its own flush's table).
+                    perTrace.removeAll(keepingCapacity: true)
+                    segments.removeAll(keepingCapacity: true)
+                    try PostingList.decodeSlotList(value, withDurations: false, into: &perTrace, segments: &segments)
+                    var begin = 0
+                    for segment in segments {
+                        try addRun(
+                            perTrace[begin..<segment.end].map {
+                                Candidate(start: 0, table: segment.table, format: .perTrace, number: $0.number, unresolved: true)
+                            })
+                        begin = segment.end
+                    }
+                    lists.advance()
+                    continue
+                }
                 let header = try PostingList.header(of: value)
                 if case .perTrace = header.format {
                     perTrace.removeAll(keepingCapacity: true)
@@ -169,6 +186,7 @@ extension SpanStore {
         let offset = prefix.count + 1
         var decoded: [RawPosting] = []
         var perTrace: [TracePosting] = []
+        var segments: [(table: UInt64, end: Int)] = []
         var failure: StorageError? = nil
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
@@ -196,21 +214,32 @@ extension SpanStore {
                         return true
                     }
                     do throws(StorageError) {
-                        let header = try PostingList.header(of: value)
-                        if case .perTrace = header.format {
-                            perTrace.removeAll(keepingCapacity: true)
+                        // v4 and v5 lists: entries resolved in their tables, checked against the window on their times.
+                        perTrace.removeAll(keepingCapacity: true)
+                        segments.removeAll(keepingCapacity: true)
+                        if value.first == PostingList.slotVersion {
+                            try PostingList.decodeSlotList(value, withDurations: true, into: &perTrace, segments: &segments)
+                        } else if case (let table, .perTrace) = try PostingList.header(of: value) {
                             try PostingList.decodePerTrace(value, withDurations: true, into: &perTrace)
-                            for entry in perTrace where entry.durationNanos >= minNanos && entry.durationNanos <= maxNanos {
-                                guard let found = try tables.resolveTimed(table: header.table, number: entry.number),
-                                    found.last >= startMin, found.first <= startMax
-                                else { continue }
-                                if !visit(found.id, found.first) {
-                                    stopped = true
-                                    return false
+                            segments.append((table, perTrace.count))
+                        }
+                        if !segments.isEmpty {
+                            var begin = 0
+                            for segment in segments {
+                                for entry in perTrace[begin..<segment.end] where entry.durationNanos >= minNanos && entry.durationNanos <= maxNanos {
+                                    guard let found = try tables.resolveTimed(table: segment.table, number: entry.number),
+                                        found.last >= startMin, found.first <= startMax
+                                    else { continue }
+                                    if !visit(found.id, found.first) {
+                                        stopped = true
+                                        return false
+                                    }
                                 }
+                                begin = segment.end
                             }
                             return true
                         }
+                        let header = try PostingList.header(of: value)
                         decoded.removeAll(keepingCapacity: true)
                         try PostingList.decodeRaw(value, maxStart: maxStart, withDurations: true, into: &decoded)
                         for entry in decoded

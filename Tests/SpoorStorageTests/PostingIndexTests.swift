@@ -131,7 +131,7 @@ struct PostingListCodecTests {
         // Random bytes never trap.
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         for round in 0..<4_000 {
-            var bytes: [UInt8] = [round % 2 == 0 ? 4 : 2]
+            var bytes: [UInt8] = [[4, 2, 5][round % 3]]
             for _ in 0..<Int(state % 80) {
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 bytes.append(UInt8(truncatingIfNeeded: state >> 33))
@@ -139,6 +139,9 @@ struct PostingListCodecTests {
             var decoded: [TracePosting] = []
             _ = try? bytes.withUnsafeBytes { try PostingList.decodePerTrace($0, withDurations: round % 3 == 0, into: &decoded) }
             _ = try? bytes.withUnsafeBytes { try TraceTable.decodePage($0) }
+            var segments: [(table: UInt64, end: Int)] = []
+            _ = try? bytes.withUnsafeBytes { try PostingList.decodeSlotList($0, withDurations: round % 2 == 0, into: &decoded, segments: &segments) }
+            _ = bytes.withUnsafeBytes { PostingList.mergeSlotLists([$0, $0], withDurations: round % 2 == 0) }
         }
     }
 
@@ -263,13 +266,17 @@ struct PostingIndexTests {
         let family = try #require(store.allBuckets.first).family
         var entries: [TracePosting] = []
         let prefix = Keys.tagPrefix(tenant: "", service: "s", key: "k", value: "v")
+        var segments: [(table: UInt64, end: Int)] = []
         try store.database.scan(family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
-            #expect(Keys.readUInt64(key, at: key.count - 16) == (Self.t0 + 30 * Self.second) * 1000)  // the newest first start
-            try? PostingList.decodePerTrace(value, withDurations: false, into: &entries)
+            // A small list: a segment of its slot's list, keyed by the slot's last nanosecond.
+            #expect(key.count == prefix.count + 8)
+            #expect(Keys.readUInt64(key, at: prefix.count) == Self.t0 * 1000 + Keys.postingSlotNanos - 1)
+            try? PostingList.decodeSlotList(value, withDurations: false, into: &entries, segments: &segments)
             return true
         }
         // Two traces, two entries (not four), highest number (the later first start) first.
         #expect(entries.map(\.number) == [1, 0])
+        #expect(segments.count == 1)
         func seconds(_ from: UInt64, _ to: UInt64) throws -> [UInt64] {
             try scan(store, .tag(service: "s", key: "k", value: "v"), from: (Self.t0 + from * Self.second) * 1000, to: (Self.t0 + to * Self.second) * 1000)
         }
@@ -311,7 +318,8 @@ struct PostingIndexTests {
                 })
             try self.flush(store)
         }
-        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 3)
+        // Three flushes' small lists of one slot: three segments of one key.
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 1)
         #expect(try scan(store, .service("s")) == Array((1...30).reversed()))
         #expect(try scan(store, .service("s"), from: (Self.t0 + 7 * Self.second) * 1000, to: (Self.t0 + 12 * Self.second) * 1000) == [12, 11, 10, 9, 8, 7])
         // Duration lists keep each duration: exact bounds within a class, and the window.
@@ -319,6 +327,62 @@ struct PostingIndexTests {
         #expect(
             Set(try scan(store, .duration(service: "s", minNanos: 0, maxNanos: .max), from: (Self.t0 + 29 * Self.second) * 1000))
                 == [29, 30])
+    }
+
+    /// Lists of at least `minOwnKeyEntries` traces keep keys of their own (v4), smaller ones go into their slot's list
+    /// (v5); a scan merges both kinds, and the pending postings, newest first.
+    @Test func largeListsKeepTheirOwnKeysAndSmallOnesShareTheSlotsKey() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let many = UInt64(PostingList.minOwnKeyEntries)
+        // Flush 1: `many` traces at odd milliseconds; flush 2: three traces in between; then one pending trace.
+        try write(store, (0..<many).map { SpanBuilder.span(trace: 2 * $0 + 1, span: 1, service: "s", startMicros: Self.t0 + (2 * $0 + 1) * 1000) })
+        try flush(store)
+        try write(store, [2, 10, 100].map { SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * 1000) })
+        try flush(store)
+        try write(store, [SpanBuilder.span(trace: 50, span: 1, service: "s", startMicros: Self.t0 + 50 * 1000)])
+        #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 2)
+        let expected = (Array(0..<many).map { 2 * $0 + 1 } + [2, 10, 100, 50]).sorted(by: >)
+        #expect(try scan(store, .service("s")) == expected)
+        let from = (Self.t0 + 9 * 1000) * 1000
+        let to = (Self.t0 + 51 * 1000) * 1000
+        #expect(try scan(store, .service("s"), from: from, to: to) == expected.filter { $0 >= 9 && $0 <= 51 })
+    }
+
+    @Test func slotListMergesConcatenateSegmentsOnceEach() throws {
+        func segment(_ numbers: [UInt64], table: UInt64) -> [UInt8] {
+            var out: [UInt8] = []
+            PostingList.encodeSlotSegment(
+                numbers.map { TracePosting(number: $0, durationNanos: 0) }[...], withDurations: false, table: table, into: &out)
+            return out
+        }
+        let a = segment([9, 4], table: 1)
+        let b = segment([3], table: 2)
+        let parts = [a, b, a, [1, 2, 3], segment([7, 7], table: 1)]
+        let result = parts[0].withUnsafeBytes { p0 in
+            parts[1].withUnsafeBytes { p1 in
+                parts[2].withUnsafeBytes { p2 in
+                    parts[3].withUnsafeBytes { p3 in
+                        parts[4].withUnsafeBytes { p4 in PostingList.mergeSlotLists([p0, p1, p2, p3, p4], withDurations: false) }
+                    }
+                }
+            }
+        }
+        // The repeated segment once, the part that is not a slot list left out.
+        #expect(result == [PostingList.slotVersion] + a.dropFirst() + b.dropFirst() + segment([7, 7], table: 1).dropFirst())
+        var entries: [TracePosting] = []
+        var segments: [(table: UInt64, end: Int)] = []
+        try result.withUnsafeBytes { try PostingList.decodeSlotList($0, withDurations: false, into: &entries, segments: &segments) }
+        #expect(entries.map(\.number) == [9, 4, 3, 7, 7])
+        #expect(segments.map(\.table) == [1, 2, 1] && segments.map(\.end) == [2, 3, 5])
+        for bad: [UInt8] in [[4], Array(result.dropLast()), result + [0], [5, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0x0F]] {
+            entries.removeAll()
+            segments.removeAll()
+            #expect(throws: StorageError.self) {
+                try bad.withUnsafeBytes { try PostingList.decodeSlotList($0, withDurations: false, into: &entries, segments: &segments) }
+            }
+        }
     }
 
     /// A bucket holding v3 lists (one entry per span start, written by the previous release) and v4 lists (since)

@@ -238,8 +238,9 @@ struct PostingGroups: Sendable {
     /// multiples) among the flush's postings, each with its first and last posting start in the slot, numbered in
     /// order of first start (then id). A group's list for a slot is the set of its traces' numbers (with their
     /// durations, in duration lists): a trace is one entry however many of its spans share the key. Lists are cut by
-    /// `PostingList.maxEntries`; each is keyed `prefix maxFirst hash`, maxFirst being the newest first start among its
-    /// traces.
+    /// `PostingList.maxEntries`; each is keyed `prefix maxFirst hash` (v4), maxFirst being the newest first start among
+    /// its traces, or, when it has fewer than `PostingList.minOwnKeyEntries` entries, merged into its slot's list
+    /// `prefix slotEnd−1` (v5).
     func emit(into output: inout [PreparedWrite.Entry]) {
         // The postings of each group, contiguous (a counting sort by group).
         var starts = [Int](repeating: 0, count: groups.count + 1)
@@ -392,11 +393,17 @@ struct PostingGroups: Sendable {
                     next += 1
                 }
                 var value: [UInt8] = []
-                PostingList.encodePerTrace(list[...], withDurations: group.withDurations, table: table.hash, into: &value)
                 var listKey = Array(prefix)
-                Keys.appendUInt64(table.firstByNumber[Int(list[0].number)], to: &listKey)
-                Keys.appendUInt64(PostingList.hash(value), to: &listKey)
-                output.append(.init(bucket: group.bucket, key: listKey, value: value))
+                if list.count < PostingList.minOwnKeyEntries {  // a small list: a segment of its slot's list
+                    PostingList.encodeSlotSegment(list[...], withDurations: group.withDurations, table: table.hash, into: &value)
+                    Keys.appendUInt64(table.slot * Keys.postingSlotNanos + (Keys.postingSlotNanos - 1), to: &listKey)
+                    output.append(.init(bucket: group.bucket, key: listKey, value: value, isMerge: true))
+                } else {
+                    PostingList.encodePerTrace(list[...], withDurations: group.withDurations, table: table.hash, into: &value)
+                    Keys.appendUInt64(table.firstByNumber[Int(list[0].number)], to: &listKey)
+                    Keys.appendUInt64(PostingList.hash(value), to: &listKey)
+                    output.append(.init(bucket: group.bucket, key: listKey, value: value))
+                }
                 first = next
             }
         }

@@ -47,6 +47,10 @@ package struct TracePosting: Sendable, Equatable {
 /// v4: one entry per trace (and, in duration lists, per distinct duration), by trace number, highest first:
 ///   entry := [number: varint]   (the first entry's number, then the previous number minus this one, ≥ 0)
 ///            [duration: varint] (duration lists only)
+/// v5 (a slot list, `tenant type … [slotEnd − 1: u64 BE]`): the v4 lists of its slot with fewer than
+/// `minOwnKeyEntries` entries, one segment per index flush, written as merge operands and concatenated by RocksDB:
+///   value   := [version:u8 = 5] segment…
+///   segment := [table: u64 BE] [count:varint] count × entry (as v4)
 /// ```
 /// Version 2 lists (one request's) number traces in one table value (`tenant 0x11 hash`); version 3 lists (a flush
 /// of the pending index) in a paged table, trace n on page n / `PostingGroups.tracesPerPage`
@@ -59,6 +63,11 @@ package enum PostingList {
     static let version: UInt8 = 2
     static let pagedVersion: UInt8 = 3
     static let perTraceVersion: UInt8 = 4
+    static let slotVersion: UInt8 = 5
+    /// Lists of fewer entries are written as segments of their slot's list (version 5), merged by RocksDB, rather than
+    /// as keys of their own: a sparse key (a tag value seen once per flush) then costs one key per slot, not one per
+    /// flush.
+    static let minOwnKeyEntries = 64
 
     /// How a list's entries number their traces.
     package enum Format: Sendable {
@@ -108,15 +117,26 @@ package enum PostingList {
         case version: format = .whole
         case pagedVersion: format = .paged
         case perTraceVersion: format = .perTrace
-        default: throw .corrupt("posting list version")
+        default: throw .corrupt("posting list version")  // v5 slot lists have no single header: `decodeSlotList`
         }
         return (try reader.bigEndian64(), format)
     }
 
     /// Encodes a version 4 list: `entries` sorted by number, highest first (then by duration), without repeats.
     static func encodePerTrace(_ entries: ArraySlice<TracePosting>, withDurations: Bool, table: UInt64, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 10 + entries.count * (withDurations ? 6 : 3))
         out.append(perTraceVersion)
+        encodeSegment(entries, withDurations: withDurations, table: table, into: &out)
+    }
+
+    /// Encodes one segment of a version 5 slot list (a merge operand: RocksDB concatenates a slot's operands).
+    static func encodeSlotSegment(_ entries: ArraySlice<TracePosting>, withDurations: Bool, table: UInt64, into out: inout [UInt8]) {
+        out.append(slotVersion)
+        encodeSegment(entries, withDurations: withDurations, table: table, into: &out)
+    }
+
+    /// `[table: u64 BE] [count:varint] count × entry`, as v4 entries.
+    private static func encodeSegment(_ entries: ArraySlice<TracePosting>, withDurations: Bool, table: UInt64, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 10 + entries.count * (withDurations ? 6 : 3))
         Keys.appendUInt64(table, to: &out)
         StoredSpanCodec.putVarint(UInt64(entries.count), &out)
         var previous = entries.first.map { $0.number * 2 } ?? 0  // the first entry writes its number itself
@@ -133,7 +153,29 @@ package enum PostingList {
     ) throws(StorageError) {
         var reader = ValueReader(value)
         guard try reader.byte() == perTraceVersion else { throw .corrupt("posting list version") }
-        _ = try reader.bigEndian64()
+        _ = try decodeSegment(&reader, withDurations: withDurations, into: &entries)
+        guard reader.remaining == 0 else { throw .corrupt("posting list trailing bytes") }
+    }
+
+    /// Decodes a version 5 slot list: every segment's entries, appended to `entries`, and each segment's table and
+    /// end (an index into `entries`), in the order the flushes wrote them.
+    package static func decodeSlotList(
+        _ value: UnsafeRawBufferPointer, withDurations: Bool, into entries: inout [TracePosting],
+        segments: inout [(table: UInt64, end: Int)]
+    ) throws(StorageError) {
+        var reader = ValueReader(value)
+        guard try reader.byte() == slotVersion else { throw .corrupt("posting list version") }
+        while reader.remaining > 0 {
+            let table = try decodeSegment(&reader, withDurations: withDurations, into: &entries)
+            segments.append((table, entries.count))
+        }
+    }
+
+    /// Decodes one segment, returning its table.
+    private static func decodeSegment(
+        _ reader: inout ValueReader, withDurations: Bool, into entries: inout [TracePosting]
+    ) throws(StorageError) -> UInt64 {
+        let table = try reader.bigEndian64()
         let count = try reader.varint()
         guard count <= UInt64(reader.remaining / (withDurations ? 2 : 1)) else { throw .corrupt("posting list count exceeds value") }
         entries.reserveCapacity(entries.count + Int(count))
@@ -150,7 +192,53 @@ package enum PostingList {
             let duration = withDurations ? try reader.varint() : 0
             entries.append(TracePosting(number: number, durationNanos: duration))
         }
-        guard reader.remaining == 0 else { throw .corrupt("posting list trailing bytes") }
+        return table
+    }
+
+    /// The merge of a slot list's operands (and existing value): one version byte, then every part's segments in
+    /// order, a segment equal to an earlier one left out (a flush of the same postings again: the same table, the same
+    /// bytes). A part that is not a slot list (corrupt) is left out; one whose segments do not parse is kept whole.
+    static func mergeSlotLists(_ parts: [UnsafeRawBufferPointer], withDurations: Bool) -> [UInt8] {
+        var out: [UInt8] = [slotVersion]
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        var kept: [Range<Int>] = []  // the segments in `out`
+        for part in parts where part.first == slotVersion {
+            let body = UnsafeRawBufferPointer(rebasing: part.dropFirst())
+            guard let ends = segmentEnds(body, withDurations: withDurations) else {
+                out.append(contentsOf: body)
+                continue
+            }
+            var begin = 0
+            for end in ends {
+                let segment = UnsafeRawBufferPointer(rebasing: body[begin..<end])
+                begin = end
+                if kept.contains(where: { $0.count == segment.count && out[$0].elementsEqual(segment) }) { continue }
+                kept.append(out.count..<(out.count + segment.count))
+                out.append(contentsOf: segment)
+            }
+        }
+        return out
+    }
+
+    /// The end offset of each segment in `body` (a slot list without its version byte), or nil when it does not parse.
+    private static func segmentEnds(_ body: UnsafeRawBufferPointer, withDurations: Bool) -> [Int]? {
+        var reader = ValueReader(body)
+        var ends: [Int] = []
+        do {
+            while reader.remaining > 0 {
+                _ = try reader.bigEndian64()
+                let count = try reader.varint()
+                guard count <= UInt64(reader.remaining) else { return nil }
+                for _ in 0..<count {
+                    _ = try reader.varint()
+                    if withDurations { _ = try reader.varint() }
+                }
+                ends.append(body.count - reader.remaining)
+            }
+        } catch {
+            return nil
+        }
+        return ends
     }
 
     /// Decodes a list's entries with their trace numbers unresolved, so a scan resolves only the entries it visits.

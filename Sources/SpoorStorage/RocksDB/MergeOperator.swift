@@ -49,12 +49,15 @@ package struct MergeOperatorSpec: Sendable {
         }
     }
 
-    /// Picks the merge by the key's type: dependency counters add up, rollups add up, everything else is a summary.
+    /// Picks the merge by the key's type: dependency counters add up, rollups add up, slot posting lists concatenate,
+    /// everything else is a summary.
     private static func merge(key: UnsafePointer<CChar>?, keyLength: Int, _ parts: [UnsafeRawBufferPointer]) -> [UInt8] {
         let tag = key.flatMap { Keys.typeTag(UnsafeRawBufferPointer(start: $0, count: keyLength)) }
         switch tag {
         case Keys.dependencyMinuteTag, Keys.dependencyHourTag: return CounterValue.merge(parts)
         case Keys.rollupMinuteTag, Keys.rollupHourTag: return SpanRollup.merge(parts)
+        case Keys.servicePostingsTag, Keys.operationPostingsTag, Keys.tagPostingsTag, Keys.durationPostingsTag:
+            return PostingList.mergeSlotLists(parts, withDurations: tag == Keys.durationPostingsTag)
         default: return TraceSummary.merge(parts)
         }
     }
