@@ -32,6 +32,9 @@ package enum SpanChunkCodec {
     package static let version: UInt8 = 2
     /// The version whose refs may be the bucket's shared names.
     package static let sharedNamesVersion: UInt8 = 3
+    /// The `StorageError.corrupt` message of a ref past the shared names given: corrupt, or names newer than the
+    /// reader's snapshot.
+    static let unknownSharedName = "span chunk shared name reference"
     /// Spans per chunk; a request with more spans of one trace makes several chunks.
     package static let maxSpans = 256
     /// The smallest encoded span: start, span id (8 bytes) and nine one-byte fields.
@@ -51,7 +54,8 @@ package enum SpanChunkCodec {
     /// Decodes a chunk written by `SpanChunkEncoder`, appending its spans; `names` are the shared names of its bucket
     /// (version 3). Throws on any inconsistency (corruption never traps or over-allocates).
     package static func decode(
-        _ bytes: UnsafeRawBufferPointer, traceID: TraceID, chunkStart: UInt64, names: [String] = [], into spans: inout [Span]
+        _ bytes: UnsafeRawBufferPointer, traceID: TraceID, chunkStart: UInt64, names: SharedNames = SharedNames(),
+        into spans: inout [Span]
     ) throws(StorageError) {
         var r = ValueReader(bytes)
         let found = try r.byte()
@@ -66,7 +70,7 @@ package enum SpanChunkCodec {
             var index = try r.varint()
             if shared {
                 if index & 1 == 0 {
-                    guard index / 2 < UInt64(names.count) else { throw .corrupt("span chunk shared name reference") }
+                    guard index / 2 < UInt64(names.count) else { throw .corrupt(SpanChunkCodec.unknownSharedName) }
                     return names[Int(index / 2)]
                 }
                 index /= 2
@@ -135,9 +139,13 @@ package enum SpanChunkCodec {
 struct SpanChunkEncoder {
     /// The shared names, or nil for self-contained version 2 chunks (the archive).
     private let names: ChunkNames?
-    /// Per string of this call: its shared number in `bucket`, `unknown` or `notShared`.
+    /// Per string of this call: its shared number in `bucket`, `unknown` or `notShared`; other buckets' numbers wait
+    /// in `otherBuckets` (a request near a bucket boundary alternates between two).
     private var sharedNumber: [UInt32] = []
+    private var otherBuckets: [BucketRef: [UInt32]] = [:]
     private var bucket = BucketRef(start: .max, width: 0)
+    /// Whether the current chunk refers to shared names.
+    private var sharing = false
     /// Shared names this call used that were not yet durable: the write must carry their entries.
     private(set) var pendingNames: [ChunkNames.Pending] = []
     private static let unknown = UInt32.max
@@ -155,11 +163,17 @@ struct SpanChunkEncoder {
     private var table: [UInt32] = []
     private var body: [UInt8] = []
 
-    /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value of `bucket`.
-    mutating func encode(_ spans: [Span], _ indices: ArraySlice<Int>, traceID: TraceID, chunkStart: UInt64, bucket: BucketRef) -> [UInt8] {
-        if bucket != self.bucket {
+    /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value of `bucket`;
+    /// `share` false writes a self-contained chunk (a bucket retention is dropping gets no shared names).
+    mutating func encode(
+        _ spans: [Span], _ indices: ArraySlice<Int>, traceID: TraceID, chunkStart: UInt64, bucket: BucketRef, share: Bool = true
+    ) -> [UInt8] {
+        sharing = names != nil && share
+        if sharing, bucket != self.bucket {
+            if self.bucket.width > 0 { otherBuckets[self.bucket] = sharedNumber }
+            sharedNumber = otherBuckets.removeValue(forKey: bucket) ?? []
+            while sharedNumber.count < lastChunk.count { sharedNumber.append(Self.unknown) }
             self.bucket = bucket
-            for i in sharedNumber.indices { sharedNumber[i] = Self.unknown }
         }
         generation &+= 1
         if generation == 0 {  // wrapped: no stale stamp may match
@@ -171,7 +185,7 @@ struct SpanChunkEncoder {
         for index in indices { encodeSpan(spans[index], traceID: traceID, chunkStart: chunkStart) }
         var out: [UInt8] = []
         out.reserveCapacity(body.count + 8 + table.count * 12)
-        out.append(names == nil ? SpanChunkCodec.version : SpanChunkCodec.sharedNamesVersion)
+        out.append(sharing ? SpanChunkCodec.sharedNamesVersion : SpanChunkCodec.version)
         StoredSpanCodec.putVarint(UInt64(indices.count), &out)
         StoredSpanCodec.putVarint(UInt64(table.count), &out)
         for id in table { StoredSpanCodec.putString(strings.name(id), &out) }
@@ -236,11 +250,11 @@ struct SpanChunkEncoder {
         if id == lastChunk.count {  // first use in this call
             lastChunk.append(0)
             localIndex.append(0)
-            sharedNumber.append(Self.unknown)
         }
-        if let names {
+        if sharing, let names {
+            while sharedNumber.count <= id { sharedNumber.append(Self.unknown) }
             if sharedNumber[id] == Self.unknown {
-                if let (shared, durable) = names.number(of: s, bucket: bucket.start, isValue: isValue) {
+                if let (shared, durable) = names.number(of: s, bucket: bucket, isValue: isValue) {
                     sharedNumber[id] = shared
                     if !durable { pendingNames.append(.init(bucket: bucket, number: shared, name: s)) }
                 } else {
@@ -257,6 +271,6 @@ struct SpanChunkEncoder {
             localIndex[id] = UInt32(table.count)
             table.append(number)
         }
-        StoredSpanCodec.putVarint(names == nil ? UInt64(localIndex[id]) : UInt64(localIndex[id]) << 1 | 1, &body)
+        StoredSpanCodec.putVarint(sharing ? UInt64(localIndex[id]) << 1 | 1 : UInt64(localIndex[id]), &body)
     }
 }

@@ -20,7 +20,7 @@ extension SpanStore {
         var spans: [Span] = []
         let offset = prefix.count
         for bucket in allBuckets {
-            let names = chunkNames.names(bucket: bucket.startSeconds)
+            var names: SharedNames? = nil
             do {
                 // Other records are copied as they are: the same record archived twice overwrites itself.
                 try database.scan(bucket.family, lower: prefix, upper: upper) { key, value in
@@ -30,7 +30,9 @@ extension SpanStore {
                         return true
                     }
                     spans.removeAll(keepingCapacity: true)
-                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, names: names, into: &spans)
+                    try decodeSharedChunk(
+                        value, family: bucket.family, bucket: bucket.startSeconds, names: &names, traceID: traceID, chunkStart: start,
+                        into: &spans)
                     let chunk = encoder.encode(spans, Array(spans.indices)[...], traceID: traceID, chunkStart: start, bucket: bucket.ref)
                     let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: start, contentHash: WordHash.hash(chunk))
                     batch.put(archiveFamily, key: key, value: chunk)
@@ -53,7 +55,7 @@ extension SpanStore {
     /// The archived spans of a trace, by start time and span id; empty when it was never archived.
     package func archivedTrace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
         var spans: [Span] = []
-        try readSpans(archiveFamily, names: [], tenant: tenant, traceID: traceID, into: &spans)
+        try readSpans(archiveFamily, bucket: nil, tenant: tenant, traceID: traceID, into: &spans)
         return Self.inStartOrder(spans)
     }
 }

@@ -4,8 +4,10 @@ extension SpanStore {
     /// Scans one index for spans starting in `[startMin, startMax]`, newest bucket first.
     ///
     /// Service, operation and tag scans visit entries newest first (exactly, across posting lists and legacy
-    /// entries); duration scans visit them by duration class. `visit` gets the trace id and span start, and returns
-    /// false to stop. A trace may be visited more than once.
+    /// entries); duration scans visit them by duration class. `visit` gets the trace id and a start: the span's for
+    /// pending postings and v2/v3 lists, the trace's first start in its slot for v4/v5 lists, which may lie before
+    /// `startMin` (the trace is a candidate when its first and last start in the slot overlap the window: a superset,
+    /// which the search verifies on the spans). It returns false to stop. A trace may be visited more than once.
     package func scan(
         tenant: String, index: IndexScan, startMin: UInt64, startMax: UInt64,
         visit: (TraceID, UInt64) -> Bool
@@ -69,7 +71,8 @@ extension SpanStore {
         // v2 and v3 entries keep their trace numbers unresolved until visited; a v4 entry is looked up when it becomes
         // its run's head, for its trace's first start (the heap's order) and its times (the window check).
         var runs: [[Candidate]] = []
-        var heads = BinaryHeap<(start: UInt64, run: Int, index: Int)> { $0.start > $1.start }
+        // A head carries its v4 entry's trace once looked up (runs themselves are never written: no copies).
+        var heads = BinaryHeap<(start: UInt64, run: Int, index: Int, traceID: TraceID?)> { $0.start > $1.start }
         var tables = TraceTables(database: database, family: bucket.family, tenant: tenant)
         func pushHead(_ run: Int, from first: Int) throws(StorageError) {
             var index = first
@@ -82,9 +85,10 @@ extension SpanStore {
                         index += 1
                         continue
                     }
-                    runs[run][index] = Candidate(start: found.first, traceID: found.id)
+                    heads.push((found.first, run, index, found.id))
+                } else {
+                    heads.push((candidate.start, run, index, candidate.traceID))
                 }
-                heads.push((runs[run][index].start, run, index))
                 return
             }
             runs[run] = []  // consumed: free it
@@ -153,8 +157,8 @@ extension SpanStore {
                 let head = heads.pop()
                 let candidate = runs[head.run][head.index]
                 try pushHead(head.run, from: head.index + 1)
-                let id = try candidate.traceID ?? tables.resolve(table: candidate.table, format: candidate.format, number: candidate.number)
-                if let id, !visit(id, candidate.start) { return false }
+                let id = try head.traceID ?? tables.resolve(table: candidate.table, format: candidate.format, number: candidate.number)
+                if let id, !visit(id, head.start) { return false }
             } else if let legacy, let legacyStart {
                 let id = Keys.readTraceID(legacy.key, at: legacyOffset + 8)
                 legacy.advance()
@@ -353,7 +357,7 @@ struct TraceTables {
         }
         let decoded = value.withUnsafeBytes { bytes in Result { () throws(StorageError) in try TraceTable.decodePage(bytes) } }
         let page = try decoded.get()
-        if pages.count >= Self.maxCachedPages { pages.removeAll(keepingCapacity: true) }  // bounded: about 22 MiB
+        if pages.count >= Self.maxCachedPages { pages.removeAll(keepingCapacity: true) }  // bounded: about 32 MiB
         pages[key] = page
         return page
     }

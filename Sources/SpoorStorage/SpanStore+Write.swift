@@ -9,7 +9,9 @@ extension SpanStore {
     /// postings are grouped by index key here; `write` adds them to the pending index and journals the chunk keys, and
     /// a flush writes the postings gathered over many requests as posting lists (a fraction of an entry per span).
     package func prepare(tenant: String, spans: [Span]) -> PreparedWrite {
-        let routes = state.withLock { state in spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) } }
+        let (routes, retentionCutoff) = state.withLock { state in
+            (spans.map { bucketStart(forSpanStart: $0.startTimeUnixNanos, in: state) }, state.retentionCutoffNanos)
+        }
         var prepared = PreparedWrite(tenant: tenant)
         var rollups = PendingRollups()
         let tenantID = rollups.id(tenant)
@@ -55,7 +57,10 @@ extension SpanStore {
                 summary.add(spans[index])
                 chunkStart = min(chunkStart, spans[index].startTimeUnixNanos)
             }
-            let value = encoder.encode(spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket)
+            // A bucket retention already dropped gets no shared names: the write skips it anyway.
+            let value = encoder.encode(
+                spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket,
+                share: chunk.key.bucket.endNanos > retentionCutoff)
             let key = Keys.spanChunk(
                 tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash(value))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
@@ -160,7 +165,8 @@ extension SpanStore {
         } catch {
             throw .rocks(error)
         }
-        for write in writes { chunkNames.markDurable(write.names) }
+        // Only the names of buckets this batch wrote: an expired bucket's entries were skipped.
+        for write in writes { chunkNames.markDurable(write.names.filter { families[$0.bucket.start] != nil }) }
         if !indexed.isEmpty {
             pending.withLock { pending in
                 for write in indexed {

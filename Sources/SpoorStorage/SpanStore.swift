@@ -113,19 +113,7 @@ package final class SpanStore: Sendable {
                 Bucket(startSeconds: start, widthSeconds: width, family: family, mayHoldLegacyIndex: !postingBuckets.contains(start)))
         }
         state.buckets.sort { $0.startSeconds < $1.startSeconds }
-        let prefix = Keys.storeKeyPrefix(Keys.chunkNameTag)
-        for bucket in state.buckets {
-            var stored: [(UInt32, String)] = []
-            do {
-                try database.scan(bucket.family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
-                    if let number = Keys.parseChunkName(key) { stored.append((number, String(decoding: value, as: UTF8.self))) }
-                    return true
-                }
-            } catch {
-                throw .corrupt("chunk names of \(bucket.family.name): \(error)")
-            }
-            chunkNames.load(bucket: bucket.startSeconds, stored)
-        }
+        for bucket in state.buckets { chunkNames.load(bucket: bucket.ref, try Self.readChunkNames(database, bucket.family)) }
         self.state = Mutex(state)
         self.tracker = Mutex(DependencyTracker(generationSize: configuration.dependencyTrackerGeneration))
         self.pending = Mutex(
@@ -264,6 +252,7 @@ package final class SpanStore: Sendable {
             pending.rollups.removeBuckets(endingBy: cutoff)
             pending.summaries.removeBuckets(endingBy: cutoff)
         }
+        chunkNames.dropBuckets(endingBy: cutoff)
         let expiredStarts = Set(expired.map(\.startSeconds))
         let removed = state.withLock { $0.catalog.removeBuckets(expiredStarts) }
         do {
@@ -277,7 +266,6 @@ package final class SpanStore: Sendable {
             try database.write(batch, sync: false)
             for bucket in expired {
                 try database.dropColumnFamily(bucket.family.name)
-                chunkNames.drop(bucket: bucket.startSeconds)
                 logger.info("Dropped expired bucket", metadata: ["bucket": "\(bucket.family.name)"])
             }
         } catch {
@@ -288,11 +276,56 @@ package final class SpanStore: Sendable {
 
     // MARK: - Reading
 
+    /// Decodes a chunk that refers to its bucket's shared names. The names are taken once the chunk has been read
+    /// (every name a readable chunk uses was numbered before its batch was written); should a ref still miss (the
+    /// bucket being dropped meanwhile), the names are read from the family itself.
+    func decodeSharedChunk(
+        _ value: UnsafeRawBufferPointer, family: ColumnFamily, bucket: UInt64?, names: inout SharedNames?, traceID: TraceID,
+        chunkStart: UInt64, into spans: inout [Span]
+    ) throws(StorageError) {
+        if names == nil { names = bucket.map { chunkNames.names(bucket: $0) } ?? SharedNames() }
+        let count = spans.count
+        do {
+            try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: chunkStart, names: names!, into: &spans)
+            return
+        } catch {
+            spans.removeSubrange(count...)
+            guard case .corrupt(let message) = error, message == SpanChunkCodec.unknownSharedName else { throw error }
+        }
+        names = try storedChunkNames(family)
+        try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: chunkStart, names: names!, into: &spans)
+    }
+
+    /// The shared names stored in a bucket's family, by number.
+    func storedChunkNames(_ family: ColumnFamily) throws(StorageError) -> SharedNames {
+        let stored = try Self.readChunkNames(database, family)
+        var byNumber = [String](repeating: "", count: Int(stored.map(\.0).max().map { $0 + 1 } ?? 0))
+        for (number, name) in stored { byNumber[Int(number)] = name }
+        return SharedNames(byNumber)
+    }
+
+    /// Every stored shared name of a family (numbers past `ChunkNames.maxNames` are corrupt and left out).
+    static func readChunkNames(_ database: RocksDatabase, _ family: ColumnFamily) throws(StorageError) -> [(UInt32, String)] {
+        let prefix = Keys.storeKeyPrefix(Keys.chunkNameTag)
+        var stored: [(UInt32, String)] = []
+        do {
+            try database.scan(family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
+                if let number = Keys.parseChunkName(key), number < UInt32(ChunkNames.maxNames) {
+                    stored.append((number, String(decoding: value, as: UTF8.self)))
+                }
+                return true
+            }
+        } catch {
+            throw .corrupt("chunk names of \(family.name): \(error)")
+        }
+        return stored
+    }
+
     /// Every span of a trace in every live bucket, by start time and span id.
     package func trace(tenant: String, traceID: TraceID) throws(StorageError) -> [Span] {
         var spans: [Span] = []
         for bucket in state.withLock({ $0.buckets }) {
-            try readSpans(bucket.family, names: chunkNames.names(bucket: bucket.startSeconds), tenant: tenant, traceID: traceID, into: &spans)
+            try readSpans(bucket.family, bucket: bucket.startSeconds, tenant: tenant, traceID: traceID, into: &spans)
         }
         return Self.inStartOrder(spans)
     }
@@ -315,19 +348,23 @@ package final class SpanStore: Sendable {
         return result
     }
 
-    /// Reads the span records (one-span records and chunks) of a trace from one family, whose chunks share `names`.
+    /// Reads the span records (one-span records and chunks) of a trace from one family (of `bucket`, nil for the
+    /// archive, whose chunks are self-contained).
     func readSpans(
-        _ family: ColumnFamily, names: [String], tenant: String, traceID: TraceID, into spans: inout [Span]
+        _ family: ColumnFamily, bucket: UInt64?, tenant: String, traceID: TraceID, into spans: inout [Span]
     ) throws(StorageError) {
         let prefix = Keys.spanPrefix(tenant: tenant, traceID: traceID)
         let upper = Keys.upperBound(of: prefix)
         let offset = prefix.count
+        var names: SharedNames? = nil
         do {
             try database.scan(family, lower: prefix, upper: upper) { key, value in
                 guard let start = Keys.readUInt64(key, at: offset) else { throw StorageError.corrupt("span key") }
                 switch (value.first, key.count - offset) {
-                case (SpanChunkCodec.version, 16), (SpanChunkCodec.sharedNamesVersion, 16):
-                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, names: names, into: &spans)
+                case (SpanChunkCodec.version, 16):
+                    try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, into: &spans)
+                case (SpanChunkCodec.sharedNamesVersion, 16):
+                    try decodeSharedChunk(value, family: family, bucket: bucket, names: &names, traceID: traceID, chunkStart: start, into: &spans)
                 case (StoredSpanCodec.version, 20):
                     guard let spanID = Keys.readUInt64(key, at: offset + 8) else { throw StorageError.corrupt("span key") }
                     spans.append(

@@ -29,7 +29,7 @@ struct SpanChunkCodecTests {
         return (encoder.encode(spans, Array(spans.indices)[...], traceID: spans[0].traceID, chunkStart: start, bucket: bucket), start)
     }
 
-    private static func decode(_ value: [UInt8], start: UInt64, names: [String] = []) throws -> [Span] {
+    private static func decode(_ value: [UInt8], start: UInt64, names: SharedNames = SharedNames()) throws -> [Span] {
         var spans: [Span] = []
         try value.withUnsafeBytes {
             try SpanChunkCodec.decode($0, traceID: Self.spans[0].traceID, chunkStart: start, names: names, into: &spans)
@@ -51,10 +51,10 @@ struct SpanChunkCodecTests {
         let shared = names.names(bucket: Self.bucket.start)
         #expect(try Self.decode(value, start: start, names: shared) == Self.spans)
         #expect(Self.occurrences(of: "http.method", in: value) == 0)
-        #expect(shared.contains("http.method") && shared.contains("payments") && shared.contains("GET /cart"))
+        #expect(shared.all.contains("http.method") && shared.all.contains("payments") && shared.all.contains("GET /cart"))
         #expect(Self.occurrences(of: Self.longValue, in: value) == 1)  // too long to share: in place
         // Every shared name used is pending until a write marks it durable; a later call then carries none.
-        #expect(Set(encoder.pendingNames.map(\.name)) == Set(shared))
+        #expect(Set(encoder.pendingNames.map(\.name)) == Set(shared.all))
         names.markDurable(encoder.pendingNames)
         var next = SpanChunkEncoder(names: names)
         let (again, againStart) = Self.encode(Self.spans, encoder: &next)
@@ -79,17 +79,28 @@ struct SpanChunkCodecTests {
         }
     }
 
-    /// A full table shares nothing more: tag values stop at half the byte budget, keys and names at all of it.
+    /// A full table shares nothing more: tag values stop at half the byte budget, keys and names at all of it, and
+    /// no table passes `maxNames`.
     @Test func sharedNamesAreBounded() {
         let names = ChunkNames()
-        let value = String(repeating: "v", count: ChunkNames.maxNameBytes)
+        let bucket = BucketRef(start: 1, width: 1)
         var admitted = 0
-        while names.number(of: "\(admitted)" + value.dropFirst(8), bucket: 1, isValue: true) != nil { admitted += 1 }
-        #expect(admitted * (ChunkNames.maxNameBytes - 8) <= ChunkNames.maxBytes / 2)
-        #expect(names.number(of: "a key", bucket: 1, isValue: false) != nil)
-        #expect(names.number(of: "another value", bucket: 1, isValue: true) == nil)
-        #expect(names.number(of: String(repeating: "k", count: ChunkNames.maxNameBytes + 1), bucket: 1, isValue: false) == nil)
-        #expect(names.number(of: "fresh", bucket: 2, isValue: true)?.number == 0)
+        func padded(_ n: Int) -> String { String(repeating: "0", count: 8 - String(n).count) + String(n) }
+        while names.number(of: padded(admitted) + String(repeating: "v", count: 120), bucket: bucket, isValue: true) != nil {
+            admitted += 1
+        }
+        #expect(admitted == ChunkNames.maxBytes / 2 / 128)
+        #expect(names.number(of: "a key", bucket: bucket, isValue: false)?.number == UInt32(admitted))
+        #expect(names.number(of: "v", bucket: bucket, isValue: true) == nil)
+        #expect(names.number(of: String(repeating: "k", count: ChunkNames.maxNameBytes + 1), bucket: bucket, isValue: false) == nil)
+        let other = BucketRef(start: 2, width: 1)
+        #expect(names.number(of: "fresh", bucket: other, isValue: true)?.number == 0)
+        // Short names: the count limit.
+        var count = 1
+        while names.number(of: "\(count)", bucket: other, isValue: false) != nil { count += 1 }
+        #expect(count == ChunkNames.maxNames)
+        #expect(names.names(bucket: other.start).count == ChunkNames.maxNames)
+        #expect(names.names(bucket: other.start)[ChunkNames.maxNames - 1] == "\(ChunkNames.maxNames - 1)")
     }
 
     @Test func chunksRoundTripEverySpanField() throws {
@@ -411,6 +422,10 @@ struct PostingGroupTableTests {
     }
 }
 
+extension SharedNames {
+    var all: [String] { (0..<count).map { self[$0] } }
+}
+
 struct ChunkNameStoreTests {
     static let t0 = SpanStoreTests.t0
     static let now = t0 * 1000 + SpanStoreTests.hour
@@ -440,5 +455,46 @@ struct ChunkNameStoreTests {
         _ = try store.write([prepared], now: Self.now)
         #expect(try store.trace(tenant: "", traceID: second.traceID) == [second])
         #expect(try store.trace(tenant: "", traceID: first.traceID) == [first])
+    }
+
+    /// A write whose bucket expired stored none of its name entries: they stay pending for the next write.
+    @Test func namesOfASkippedWriteStayPending() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let span = SpanBuilder.span(trace: 1, span: 1, service: "a", startMicros: Self.t0, tags: [.string("k", "v")])
+        let skipped = store.prepare(tenant: "", spans: [span])
+        #expect(!skipped.names.isEmpty)
+        let result = try store.write([skipped], now: Self.now + 100 * SpanStoreTests.hour * 24 * 365)
+        #expect(result.expiredSpans == 1)
+        let next = store.prepare(tenant: "", spans: [span])
+        #expect(Set(next.names.map(\.number)) == Set(skipped.names.map(\.number)))
+        _ = try store.write([next], now: Self.now)
+        #expect(try store.trace(tenant: "", traceID: span.traceID) == [span])
+    }
+
+    /// Chunks of a bucket retention has dropped share nothing; a store that lost its names in memory reads them from
+    /// the bucket; a corrupt name number does not stop the store from opening.
+    @Test func expiredBucketsShareNothingAndReadersFallBackToStoredNames() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let span = SpanBuilder.span(trace: 1, span: 1, service: "a", startMicros: Self.t0, tags: [.string("k", "v")])
+        do {
+            let store = try TestStores.open(dir)
+            _ = try store.write([store.prepare(tenant: "", spans: [span])], now: Self.now)
+            store.chunkNames.dropBuckets(endingBy: .max)  // as if a reader raced retention
+            #expect(try store.trace(tenant: "", traceID: span.traceID) == [span])
+            let family = try #require(store.allBuckets.first).family
+            let batch = try WriteBatch()
+            batch.put(family, key: Keys.chunkName(.max), value: Array("junk".utf8))
+            try store.database.write(batch, sync: false)
+            store.close()
+        }
+        let store = try TestStores.open(dir)
+        #expect(try store.trace(tenant: "", traceID: span.traceID) == [span])
+        _ = try store.applyRetention(now: Self.now + 100 * SpanStoreTests.hour * 24 * 365)
+        let late = store.prepare(tenant: "", spans: [span])
+        #expect(late.names.isEmpty)
+        #expect(late.entries.allSatisfy { $0.value.first != SpanChunkCodec.sharedNamesVersion })
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// Durability: a number is handed out in memory (`number`) and is durable once a batch holding its name entry is in
 /// the WAL. Every write whose chunks use a number not yet durable carries the name entry itself (writing it twice
 /// is harmless), so a chunk never reaches the store without its names, and `markDurable` stops the repeats.
-/// Retention drops a bucket's names with its family (`drop`).
+/// Retention forgets the names of dropped buckets (`dropBuckets`).
 final class ChunkNames: Sendable {
     /// Names per bucket; a bucket past it keeps further strings in the chunks' own tables.
     static let maxNames = 1 << 16
@@ -27,10 +27,10 @@ final class ChunkNames: Sendable {
     }
 
     private struct Table {
+        var end: UInt64
         /// By exact bytes: canonically equivalent spellings are different names.
         var numbers: [ExactString: UInt32] = [:]
-        /// By number ("" for a number whose entry was lost in a crash before being written: no chunk refers to it).
-        var names: [String] = []
+        var names = SharedNames()
         var durable: [Bool] = []
         var bytes = 0
     }
@@ -41,12 +41,16 @@ final class ChunkNames: Sendable {
 
     /// The number of `name` in `bucket`, handed out when new, and whether its entry is durable; nil when the name is
     /// not shared (too long, or the bucket's table is full for it).
-    func number(of name: String, bucket: UInt64, isValue: Bool) -> (number: UInt32, durable: Bool)? {
+    func number(of name: String, bucket: BucketRef, isValue: Bool) -> (number: UInt32, durable: Bool)? {
         let length = name.utf8.count
         guard length <= Self.maxNameBytes else { return nil }
         return tables.withLock { tables in
-            if let table = tables[bucket], let known = table.numbers[ExactString(name)] { return (known, table.durable[Int(known)]) }
-            return Self.add(name, length: length, limit: isValue ? Self.maxBytes / 2 : Self.maxBytes, to: &tables[bucket, default: Table()])
+            if let table = tables[bucket.start], let known = table.numbers[ExactString(name)] {
+                return (known, table.durable[Int(known)])
+            }
+            return Self.add(
+                name, length: length, limit: isValue ? Self.maxBytes / 2 : Self.maxBytes,
+                to: &tables[bucket.start, default: Table(end: bucket.endNanos)])
         }
     }
 
@@ -71,28 +75,59 @@ final class ChunkNames: Sendable {
         }
     }
 
-    /// The names of a bucket by number (a snapshot: numbers handed out later are not in it).
-    func names(bucket: UInt64) -> [String] {
-        tables.withLock { $0[bucket]?.names ?? [] }
+    /// The names of a bucket by number: a snapshot, cheap to take and to keep (numbers handed out later are not in it,
+    /// and later additions copy at most one segment).
+    func names(bucket: UInt64) -> SharedNames {
+        tables.withLock { $0[bucket]?.names ?? SharedNames() }
     }
 
-    /// Loads a bucket's stored names (at open, before any write or read).
-    func load(bucket: UInt64, _ stored: [(UInt32, String)]) {
-        guard !stored.isEmpty else { return }
-        var table = Table()
-        let count = Int(stored.map(\.0).max()!) + 1
-        table.names = [String](repeating: "", count: count)
-        table.durable = [Bool](repeating: true, count: count)
-        for (number, name) in stored {
-            table.names[Int(number)] = name
+    /// Loads a bucket's stored names (at open, before any write or read). Numbers past `maxNames` are corrupt and left
+    /// out; a number never written (its write was lost in a crash, so no chunk refers to it) reads as "".
+    func load(bucket: BucketRef, _ stored: [(UInt32, String)]) {
+        let valid = stored.filter { $0.0 < UInt32(Self.maxNames) }
+        guard let highest = valid.map(\.0).max() else { return }
+        var table = Table(end: bucket.endNanos)
+        var byNumber = [String](repeating: "", count: Int(highest) + 1)
+        for (number, name) in valid {
+            byNumber[Int(number)] = name
             table.numbers[ExactString(name)] = number
             table.bytes += name.utf8.count
         }
-        tables.withLock { $0[bucket] = table }
+        for name in byNumber { table.names.append(name) }
+        table.durable = [Bool](repeating: true, count: byNumber.count)
+        tables.withLock { $0[bucket.start] = table }
     }
 
-    /// Forgets a dropped bucket's names.
-    func drop(bucket: UInt64) {
-        _ = tables.withLock { $0.removeValue(forKey: bucket) }
+    /// Forgets the names of every bucket that ended at or before `cutoff` (nanoseconds): retention dropped them, and
+    /// a write routed to one skips it.
+    func dropBuckets(endingBy cutoff: UInt64) {
+        tables.withLock { tables in tables = tables.filter { $0.value.end > cutoff } }
+    }
+}
+
+/// A bucket's shared names by number, in segments of 1,024: a snapshot shares the segments, and adding a name to a
+/// table a reader holds copies one segment, not the whole table.
+package struct SharedNames: Sendable {
+    private var segments: [[String]] = []
+    package private(set) var count = 0
+    private static let segmentSize = 1024
+
+    package init() {}
+
+    package init(_ names: [String]) {
+        for name in names { append(name) }
+    }
+
+    mutating func append(_ name: String) {
+        if count % Self.segmentSize == 0 {
+            segments.append([])
+            segments[segments.count - 1].reserveCapacity(Self.segmentSize)
+        }
+        segments[segments.count - 1].append(name)
+        count += 1
+    }
+
+    package subscript(number: Int) -> String {
+        segments[number / Self.segmentSize][number % Self.segmentSize]
     }
 }
