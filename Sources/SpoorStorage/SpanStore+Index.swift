@@ -227,7 +227,7 @@ extension SpanStore {
                             try PostingList.decodePerTrace(value, withDurations: true, into: &perTrace)
                             segments.append((table, perTrace.count))
                         }
-                        if !segments.isEmpty {
+                        if value.first == PostingList.slotVersion || !segments.isEmpty {
                             var begin = 0
                             for segment in segments {
                                 for entry in perTrace[begin..<segment.end] where entry.durationNanos >= minNanos && entry.durationNanos <= maxNanos {

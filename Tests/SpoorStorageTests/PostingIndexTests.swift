@@ -359,7 +359,9 @@ struct PostingIndexTests {
         }
         let a = segment([9, 4], table: 1)
         let b = segment([3], table: 2)
-        let parts = [a, b, a, [1, 2, 3], segment([7, 7], table: 1)]
+        // A part that is not a slot list, a corrupt one (a number going up), and a good segment followed by garbage.
+        let corrupt: [UInt8] = [5, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 2]
+        let parts: [[UInt8]] = [a, b, a, [1, 2, 3], segment([7, 7], table: 1) + Array(corrupt.dropFirst())]
         let result = parts[0].withUnsafeBytes { p0 in
             parts[1].withUnsafeBytes { p1 in
                 parts[2].withUnsafeBytes { p2 in
@@ -369,7 +371,9 @@ struct PostingIndexTests {
                 }
             }
         }
-        // The repeated segment once, the part that is not a slot list left out.
+        let withCorrupt = corrupt.withUnsafeBytes { c in a.withUnsafeBytes { PostingList.mergeSlotLists([$0, c], withDurations: false) } }
+        #expect(withCorrupt == a)
+        // The repeated segment once, the part that is not a slot list and the corrupt tail left out.
         #expect(result == [PostingList.slotVersion] + a.dropFirst() + b.dropFirst() + segment([7, 7], table: 1).dropFirst())
         var entries: [TracePosting] = []
         var segments: [(table: UInt64, end: Int)] = []
@@ -383,6 +387,32 @@ struct PostingIndexTests {
                 try bad.withUnsafeBytes { try PostingList.decodeSlotList($0, withDurations: false, into: &entries, segments: &segments) }
             }
         }
+    }
+
+    /// A span starting at the very end of time is indexed without overflowing its slot's key, and an empty slot
+    /// list (every segment left out as corrupt) is skipped by every scan.
+    @Test func extremeStartsAndEmptySlotListsAreHandled() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        var late = SpanBuilder.span(trace: 9, span: 1, service: "s", startMicros: Self.t0)
+        late.startTimeUnixNanos = .max - 10
+        _ = try store.write([store.prepare(tenant: "", spans: [late])], now: .max - 5)
+        try store.flushIndex(now: .max - 5)
+        try write(store, [SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0, durationMicros: 5)])
+        try flush(store)
+        let family = try #require(store.allBuckets.first { $0.startNanos <= Self.t0 * 1000 && $0.endNanos > Self.t0 * 1000 }).family
+        let batch = try WriteBatch()
+        var serviceKey = Keys.servicePrefix(tenant: "", service: "s")
+        Keys.appendUInt64(Self.t0 * 1000 + 5 * Keys.postingSlotNanos - 1, to: &serviceKey)
+        var durationKey = Keys.durationPrefix(tenant: "", service: "s")
+        durationKey.append(DurationClass.of(5_000))
+        Keys.appendUInt64(Self.t0 * 1000 + 5 * Keys.postingSlotNanos - 1, to: &durationKey)
+        batch.put(family, key: serviceKey, value: [PostingList.slotVersion])
+        batch.put(family, key: durationKey, value: [PostingList.slotVersion])
+        try store.database.write(batch, sync: false)
+        #expect(try scan(store, .service("s"), to: (Self.t0 + 3600 * Self.second) * 1000) == [1])
+        #expect(try scan(store, .duration(service: "s", minNanos: 0, maxNanos: .max), to: (Self.t0 + 3600 * Self.second) * 1000) == [1])
     }
 
     /// A bucket holding v3 lists (one entry per span start, written by the previous release) and v4 lists (since)

@@ -101,6 +101,13 @@ struct SpanChunkCodecTests {
         #expect(count == ChunkNames.maxNames)
         #expect(names.names(bucket: other.start).count == ChunkNames.maxNames)
         #expect(names.names(bucket: other.start)[ChunkNames.maxNames - 1] == "\(ChunkNames.maxNames - 1)")
+        // Retention forgets dropped buckets for good: no table comes back for them.
+        names.dropBuckets(endingBy: other.endNanos)
+        #expect(names.names(bucket: other.start).count == 0)
+        #expect(names.number(of: "after", bucket: other, isValue: false) == nil)
+        #expect(names.names(bucket: other.start).count == 0)
+        let later = BucketRef(start: other.start + other.width, width: 1)
+        #expect(names.number(of: "after", bucket: later, isValue: false)?.number == 0)
     }
 
     @Test func chunksRoundTripEverySpanField() throws {

@@ -396,7 +396,10 @@ struct PostingGroups: Sendable {
                 var listKey = Array(prefix)
                 if list.count < PostingList.minOwnKeyEntries {  // a small list: a segment of its slot's list
                     PostingList.encodeSlotSegment(list[...], withDurations: group.withDurations, table: table.hash, into: &value)
-                    Keys.appendUInt64(table.slot * Keys.postingSlotNanos + (Keys.postingSlotNanos - 1), to: &listKey)
+                    // The slot's last nanosecond (saturated: a start near UInt64.max has a slot ending past it).
+                    let slotStart = table.slot * Keys.postingSlotNanos
+                    let slotLast = slotStart > .max - (Keys.postingSlotNanos - 1) ? .max : slotStart + (Keys.postingSlotNanos - 1)
+                    Keys.appendUInt64(slotLast, to: &listKey)
                     output.append(.init(bucket: group.bucket, key: listKey, value: value, isMerge: true))
                 } else {
                     PostingList.encodePerTrace(list[...], withDurations: group.withDurations, table: table.hash, into: &value)

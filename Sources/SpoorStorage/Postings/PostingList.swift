@@ -197,48 +197,29 @@ package enum PostingList {
 
     /// The merge of a slot list's operands (and existing value): one version byte, then every part's segments in
     /// order, a segment equal to an earlier one left out (a flush of the same postings again: the same table, the same
-    /// bytes). A part that is not a slot list (corrupt) is left out; one whose segments do not parse is kept whole.
+    /// bytes). Only segments that decode are kept: a part that is not a slot list is left out, and so is the rest of a
+    /// part from its first corrupt segment on, so one bad operand cannot make the slot's list unreadable.
     static func mergeSlotLists(_ parts: [UnsafeRawBufferPointer], withDurations: Bool) -> [UInt8] {
         var out: [UInt8] = [slotVersion]
         out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        var kept: [Range<Int>] = []  // the segments in `out`
+        var kept: [UInt64: [Range<Int>]] = [:]  // the segments in `out`, by the hash of their bytes
+        var scratch: [TracePosting] = []
         for part in parts where part.first == slotVersion {
             let body = UnsafeRawBufferPointer(rebasing: part.dropFirst())
-            guard let ends = segmentEnds(body, withDurations: withDurations) else {
-                out.append(contentsOf: body)
-                continue
-            }
-            var begin = 0
-            for end in ends {
-                let segment = UnsafeRawBufferPointer(rebasing: body[begin..<end])
-                begin = end
-                if kept.contains(where: { $0.count == segment.count && out[$0].elementsEqual(segment) }) { continue }
-                kept.append(out.count..<(out.count + segment.count))
+            var reader = ValueReader(body)
+            while reader.remaining > 0 {
+                let begin = body.count - reader.remaining
+                scratch.removeAll(keepingCapacity: true)
+                guard (try? decodeSegment(&reader, withDurations: withDurations, into: &scratch)) != nil else { break }
+                let segment = UnsafeRawBufferPointer(rebasing: body[begin..<(body.count - reader.remaining)])
+                var hasher = FNV1a64()
+                for byte in segment { hasher.add(byte) }
+                if kept[hasher.value]?.contains(where: { out[$0].elementsEqual(segment) }) == true { continue }
+                kept[hasher.value, default: []].append(out.count..<(out.count + segment.count))
                 out.append(contentsOf: segment)
             }
         }
         return out
-    }
-
-    /// The end offset of each segment in `body` (a slot list without its version byte), or nil when it does not parse.
-    private static func segmentEnds(_ body: UnsafeRawBufferPointer, withDurations: Bool) -> [Int]? {
-        var reader = ValueReader(body)
-        var ends: [Int] = []
-        do {
-            while reader.remaining > 0 {
-                _ = try reader.bigEndian64()
-                let count = try reader.varint()
-                guard count <= UInt64(reader.remaining) else { return nil }
-                for _ in 0..<count {
-                    _ = try reader.varint()
-                    if withDurations { _ = try reader.varint() }
-                }
-                ends.append(body.count - reader.remaining)
-            }
-        } catch {
-            return nil
-        }
-        return ends
     }
 
     /// Decodes a list's entries with their trace numbers unresolved, so a scan resolves only the entries it visits.

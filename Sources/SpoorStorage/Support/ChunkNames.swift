@@ -35,7 +35,13 @@ final class ChunkNames: Sendable {
         var bytes = 0
     }
 
-    private let tables = Mutex<[UInt64: Table]>([:])
+    private struct State {
+        var tables: [UInt64: Table] = [:]
+        /// Buckets ending at or before this were dropped by retention: they get no table again.
+        var droppedThrough: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     init() {}
 
@@ -44,13 +50,14 @@ final class ChunkNames: Sendable {
     func number(of name: String, bucket: BucketRef, isValue: Bool) -> (number: UInt32, durable: Bool)? {
         let length = name.utf8.count
         guard length <= Self.maxNameBytes else { return nil }
-        return tables.withLock { tables in
-            if let table = tables[bucket.start], let known = table.numbers[ExactString(name)] {
+        return state.withLock { state in
+            if let table = state.tables[bucket.start], let known = table.numbers[ExactString(name)] {
                 return (known, table.durable[Int(known)])
             }
+            guard bucket.endNanos > state.droppedThrough else { return nil }
             return Self.add(
                 name, length: length, limit: isValue ? Self.maxBytes / 2 : Self.maxBytes,
-                to: &tables[bucket.start, default: Table(end: bucket.endNanos)])
+                to: &state.tables[bucket.start, default: Table(end: bucket.endNanos)])
         }
     }
 
@@ -68,9 +75,9 @@ final class ChunkNames: Sendable {
     /// Records that a batch holding these entries is in the WAL.
     func markDurable(_ entries: [Pending]) {
         guard !entries.isEmpty else { return }
-        tables.withLock { tables in
-            for entry in entries where Int(entry.number) < tables[entry.bucket.start]?.durable.count ?? 0 {
-                tables[entry.bucket.start]?.durable[Int(entry.number)] = true
+        state.withLock { state in
+            for entry in entries where Int(entry.number) < state.tables[entry.bucket.start]?.durable.count ?? 0 {
+                state.tables[entry.bucket.start]?.durable[Int(entry.number)] = true
             }
         }
     }
@@ -78,7 +85,7 @@ final class ChunkNames: Sendable {
     /// The names of a bucket by number: a snapshot, cheap to take and to keep (numbers handed out later are not in it,
     /// and later additions copy at most one segment).
     func names(bucket: UInt64) -> SharedNames {
-        tables.withLock { $0[bucket]?.names ?? SharedNames() }
+        state.withLock { $0.tables[bucket]?.names ?? SharedNames() }
     }
 
     /// Loads a bucket's stored names (at open, before any write or read). Numbers past `maxNames` are corrupt and left
@@ -95,13 +102,16 @@ final class ChunkNames: Sendable {
         }
         for name in byNumber { table.names.append(name) }
         table.durable = [Bool](repeating: true, count: byNumber.count)
-        tables.withLock { $0[bucket.start] = table }
+        state.withLock { $0.tables[bucket.start] = table }
     }
 
     /// Forgets the names of every bucket that ended at or before `cutoff` (nanoseconds): retention dropped them, and
     /// a write routed to one skips it.
     func dropBuckets(endingBy cutoff: UInt64) {
-        tables.withLock { tables in tables = tables.filter { $0.value.end > cutoff } }
+        state.withLock { state in
+            state.tables = state.tables.filter { $0.value.end > cutoff }
+            state.droppedThrough = max(state.droppedThrough, cutoff)
+        }
     }
 }
 
