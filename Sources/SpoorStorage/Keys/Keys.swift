@@ -31,7 +31,10 @@ import Glibc
 ///              list := [maxStart:u64 BE] [hash:u64 BE]: one key per index key, index flush and 60 s slot
 ///              (v3: every start s in the list has maxStart − postingSlotNanos < s ≤ maxStart; v4: maxStart is the
 ///              newest first start of its traces, whose first and last starts lie in maxStart's slot, the multiple
-///              of postingSlotNanos at or below it); class: DurationClass
+///              of postingSlotNanos at or below it)
+///                    | [slotLast:u64 BE]: the slot list (v5, merge operands) of an index key's small lists, keyed by
+///              the slot's last nanosecond. Either way every visit start lies within a slot below the key's first 8
+///              bytes, which is what lets a scan merge lists newest first; class: DurationClass
 ///   Stores written before posting lists (read, never written any more):
 ///   service    tenant 0x20 str(service) [start:u64 BE] id           → ""
 ///   operation  tenant 0x21 str(service) str(operation) [start:u64 BE] id → [kind:u8]
