@@ -78,7 +78,7 @@ extension SpanStore {
             var index = first
             while index < runs[run].count {
                 let candidate = runs[run][index]
-                if candidate.unresolved {
+                if case .perTrace = candidate.format {
                     guard let found = try tables.resolveTimed(table: candidate.table, number: candidate.number),
                         found.last >= startMin, found.first <= startMax
                     else {
@@ -119,29 +119,20 @@ extension SpanStore {
             let haveEntry = heapStart != nil || legacyStart != nil
             if let nextList, !haveEntry || best < nextList {
                 let value = lists.value
-                if value.first == PostingList.slotVersion {
-                    // A slot list: one run per segment (each numbers its traces in its own flush's table).
-                    perTrace.removeAll(keepingCapacity: true)
-                    segments.removeAll(keepingCapacity: true)
-                    try PostingList.decodeSlotList(value, withDurations: false, into: &perTrace, segments: &segments)
+                perTrace.removeAll(keepingCapacity: true)
+                segments.removeAll(keepingCapacity: true)
+                if try PostingList.decodeSegments(value, withDurations: false, into: &perTrace, segments: &segments) {
+                    // v4/v5: one run per segment (each numbers its traces in its own flush's slot table).
                     var begin = 0
                     for segment in segments {
                         try addRun(
                             perTrace[begin..<segment.end].map {
-                                Candidate(start: 0, table: segment.table, format: .perTrace, number: $0.number, unresolved: true)
+                                Candidate(start: 0, table: segment.table, format: .perTrace, number: $0.number)
                             })
                         begin = segment.end
                     }
-                    lists.advance()
-                    continue
-                }
-                let header = try PostingList.header(of: value)
-                if case .perTrace = header.format {
-                    perTrace.removeAll(keepingCapacity: true)
-                    try PostingList.decodePerTrace(value, withDurations: false, into: &perTrace)
-                    try addRun(
-                        perTrace.map { Candidate(start: 0, table: header.table, format: .perTrace, number: $0.number, unresolved: true) })
                 } else {
+                    let header = try PostingList.header(of: value)
                     decoded.removeAll(keepingCapacity: true)
                     try PostingList.decodeRaw(value, maxStart: nextList, withDurations: false, into: &decoded)
                     try addRun(
@@ -221,13 +212,7 @@ extension SpanStore {
                         // v4 and v5 lists: entries resolved in their tables, checked against the window on their times.
                         perTrace.removeAll(keepingCapacity: true)
                         segments.removeAll(keepingCapacity: true)
-                        if value.first == PostingList.slotVersion {
-                            try PostingList.decodeSlotList(value, withDurations: true, into: &perTrace, segments: &segments)
-                        } else if case (let table, .perTrace) = try PostingList.header(of: value) {
-                            try PostingList.decodePerTrace(value, withDurations: true, into: &perTrace)
-                            segments.append((table, perTrace.count))
-                        }
-                        if value.first == PostingList.slotVersion || !segments.isEmpty {
+                        if try PostingList.decodeSegments(value, withDurations: true, into: &perTrace, segments: &segments) {
                             var begin = 0
                             for segment in segments {
                                 for entry in perTrace[begin..<segment.end] where entry.durationNanos >= minNanos && entry.durationNanos <= maxNanos {
@@ -382,13 +367,12 @@ struct TraceTables {
 }
 
 /// An index entry waiting in a scan's merge heap: pending postings carry their trace id, list entries a trace number
-/// resolved only when the entry is visited (v2, v3) or reaches the head of its run (v4, whose start is in the table).
+/// resolved only when the entry is visited (v2, v3) or reaches the head of its run (v4/v5, format `perTrace`, whose
+/// start is in the table: until then `start` is unknown).
 struct Candidate {
     var start: UInt64
     var traceID: TraceID? = nil
     var table: UInt64 = 0
     var format = PostingList.Format.paged
     var number: UInt64 = 0
-    /// A v4 entry not yet looked up in its slot table: `start` and `traceID` are unknown.
-    var unresolved = false
 }

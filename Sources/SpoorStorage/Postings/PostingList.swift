@@ -117,7 +117,7 @@ package enum PostingList {
         case version: format = .whole
         case pagedVersion: format = .paged
         case perTraceVersion: format = .perTrace
-        default: throw .corrupt("posting list version")  // v5 slot lists have no single header: `decodeSlotList`
+        default: throw .corrupt("posting list version")  // v5 slot lists have no single header: `decodeSegments`
         }
         return (try reader.bigEndian64(), format)
     }
@@ -169,6 +169,25 @@ package enum PostingList {
             let table = try decodeSegment(&reader, withDurations: withDurations, into: &entries)
             segments.append((table, entries.count))
         }
+    }
+
+    /// Decodes a per-trace list, v4 (one segment) or v5 (a segment per flush), into `entries` and each segment's
+    /// table and end; false, with nothing decoded, for a v2 or v3 list.
+    package static func decodeSegments(
+        _ value: UnsafeRawBufferPointer, withDurations: Bool, into entries: inout [TracePosting],
+        segments: inout [(table: UInt64, end: Int)]
+    ) throws(StorageError) -> Bool {
+        switch value.first {
+        case slotVersion:
+            try decodeSlotList(value, withDurations: withDurations, into: &entries, segments: &segments)
+        case perTraceVersion:
+            let table = try header(of: value).table
+            try decodePerTrace(value, withDurations: withDurations, into: &entries)
+            segments.append((table, entries.count))
+        default:
+            return false
+        }
+        return true
     }
 
     /// Decodes one segment, returning its table.
