@@ -292,25 +292,17 @@ package final class SpanStore: Sendable {
             spans.removeSubrange(count...)
             guard case .corrupt(let message) = error, message == SpanChunkCodec.unknownSharedName else { throw error }
         }
-        names = try storedChunkNames(family)
+        names = SharedNames(numbered: try Self.readChunkNames(database, family))
         try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: chunkStart, names: names!, into: &spans)
     }
 
-    /// The shared names stored in a bucket's family, by number.
-    func storedChunkNames(_ family: ColumnFamily) throws(StorageError) -> SharedNames {
-        let stored = try Self.readChunkNames(database, family)
-        var byNumber = [String](repeating: "", count: Int(stored.map(\.0).max().map { $0 + 1 } ?? 0))
-        for (number, name) in stored { byNumber[Int(number)] = name }
-        return SharedNames(byNumber)
-    }
-
-    /// Every stored shared name of a family (numbers past `ChunkNames.maxNames` are corrupt and left out).
+    /// Every stored shared name of a family, with its number (`SharedNames(numbered:)` bounds the numbers).
     static func readChunkNames(_ database: RocksDatabase, _ family: ColumnFamily) throws(StorageError) -> [(UInt32, String)] {
         let prefix = Keys.storeKeyPrefix(Keys.chunkNameTag)
         var stored: [(UInt32, String)] = []
         do {
             try database.scan(family, lower: prefix, upper: Keys.upperBound(of: prefix)) { key, value in
-                if let number = Keys.parseChunkName(key), number < UInt32(ChunkNames.maxNames) {
+                if let number = Keys.parseChunkName(key) {
                     stored.append((number, String(decoding: value, as: UTF8.self)))
                 }
                 return true

@@ -91,17 +91,14 @@ final class ChunkNames: Sendable {
     /// Loads a bucket's stored names (at open, before any write or read). Numbers past `maxNames` are corrupt and left
     /// out; a number never written (its write was lost in a crash, so no chunk refers to it) reads as "".
     func load(bucket: BucketRef, _ stored: [(UInt32, String)]) {
-        let valid = stored.filter { $0.0 < UInt32(Self.maxNames) }
-        guard let highest = valid.map(\.0).max() else { return }
-        var table = Table(end: bucket.endNanos)
-        var byNumber = [String](repeating: "", count: Int(highest) + 1)
-        for (number, name) in valid {
-            byNumber[Int(number)] = name
+        let names = SharedNames(numbered: stored)
+        guard names.count > 0 else { return }
+        var table = Table(end: bucket.endNanos, names: names)
+        for (number, name) in stored where Int(number) < names.count {
             table.numbers[ExactString(name)] = number
             table.bytes += name.utf8.count
         }
-        for name in byNumber { table.names.append(name) }
-        table.durable = [Bool](repeating: true, count: byNumber.count)
+        table.durable = [Bool](repeating: true, count: names.count)
         state.withLock { $0.tables[bucket.start] = table }
     }
 
@@ -124,8 +121,14 @@ package struct SharedNames: Sendable {
 
     package init() {}
 
-    package init(_ names: [String]) {
-        for name in names { append(name) }
+    /// Names stored with their numbers, in any order. A number never written (its write was lost in a crash, so no
+    /// chunk refers to it) reads as ""; numbers past `ChunkNames.maxNames` are corrupt and left out.
+    init(numbered stored: [(UInt32, String)]) {
+        let valid = stored.filter { $0.0 < UInt32(ChunkNames.maxNames) }
+        guard let highest = valid.map(\.0).max() else { return }
+        var byNumber = [String](repeating: "", count: Int(highest) + 1)
+        for (number, name) in valid { byNumber[Int(number)] = name }
+        for name in byNumber { append(name) }
     }
 
     mutating func append(_ name: String) {
