@@ -83,32 +83,6 @@ package enum PostingList {
     /// Smallest encoded entry (1-byte delta + 1-byte trace number), which bounds `count` before allocating.
     static let minEntryBytes = 2
 
-    /// Encodes entries already sorted with `Posting.newerFirst` and free of duplicates; `number` gives each trace's
-    /// position in the table whose hash is `table`.
-    static func encode(
-        _ postings: ArraySlice<Posting>, withDurations: Bool, table: UInt64, paged: Bool = false, number: (TraceID) -> UInt32,
-        into out: inout [UInt8]
-    ) {
-        out.reserveCapacity(out.count + 10 + postings.count * (withDurations ? 9 : 5))
-        out.append(paged ? pagedVersion : version)
-        Keys.appendUInt64(table, to: &out)
-        StoredSpanCodec.putVarint(UInt64(postings.count), &out)
-        var previous = postings.first?.start ?? 0
-        var previousNumber: Int64 = 0
-        for posting in postings {
-            StoredSpanCodec.putVarint(previous - posting.start, &out)
-            previous = posting.start
-            let traceNumber = Int64(number(posting.traceID))
-            if paged {
-                StoredSpanCodec.putZigzag(traceNumber - previousNumber, &out)
-                previousNumber = traceNumber
-            } else {
-                StoredSpanCodec.putVarint(UInt64(traceNumber), &out)
-            }
-            if withDurations { StoredSpanCodec.putVarint(posting.durationNanos, &out) }
-        }
-    }
-
     /// The hash of the trace table a list refers to, and how the list numbers its traces.
     package static func header(of value: UnsafeRawBufferPointer) throws(StorageError) -> (table: UInt64, format: Format) {
         var reader = ValueReader(value)
@@ -341,15 +315,6 @@ package enum TraceTable {
         }
         guard reader.remaining == 0 else { throw .corrupt("trace table trailing bytes") }
         return page
-    }
-
-    static func encode(_ ids: [TraceID]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(2 + ids.count * 16)
-        out.append(version)
-        StoredSpanCodec.putVarint(UInt64(ids.count), &out)
-        for id in ids { Keys.appendTraceID(id, to: &out) }
-        return out
     }
 
     package static func decode(_ value: UnsafeRawBufferPointer) throws(StorageError) -> [TraceID] {
