@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import SpoorServer
 import SpoorWire
 
@@ -57,13 +58,21 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "Number of distinct services.")
     var services = 6
 
+    @Option(
+        help: """
+            Pre-encode this many requests and send them in turn with re-stamped trace ids (0 = generate every request); \
+            makes the load generator cheap enough to measure the server's own limit.
+            """)
+    var templates = 0
+
     @Option(help: "PRNG seed (different per run for distinct ids).")
     var seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1e6)
 
     func validate() throws {
-        guard seconds > 0, concurrency > 0, batch > 0, services > 0, rate >= 0 else {
+        guard seconds > 0, concurrency > 0, batch > 0, services > 0, rate >= 0, (0...100_000).contains(templates) else {
             throw ValidationError(
-                "--seconds, --concurrency, --batch and --services must be positive, --rate not negative")
+                "--seconds, --concurrency, --batch and --services must be positive, --rate not negative, "
+                    + "--templates at most 100000")
         }
     }
 
@@ -71,14 +80,23 @@ struct LoadgenCommand: AsyncParsableCommand {
         let text = target ?? "127.0.0.1:\(ingestProtocol.defaultPort)"
         guard let address = HostPort(text) else { throw ValidationError("bad --target \(text)") }
         let host = address.host == "0.0.0.0" ? "127.0.0.1" : address.host
+        let source: LoadgenSource
+        if templates > 0 {
+            source = .templates(
+                try LoadgenTemplates(
+                    count: templates, batch: batch, services: services, seed: seed, protocol: ingestProtocol))
+        } else {
+            source = .generate(ingestProtocol)
+        }
         let started = ContinuousClock.now
         let plan = LoadgenPlan(
             seed: seed, services: services, batch: batch, deadline: started + .seconds(seconds),
-            pacer: LoadgenPacer(spansPerSecond: rate), counters: LoadCounters())
+            pacer: LoadgenPacer(spansPerSecond: rate), counters: LoadCounters(), source: source)
+        let pace = rate > 0 ? "\(rate) spans/s" : "as fast as accepted"
+        let reuse = templates > 0 ? ", \(templates) templates re-stamped" : ""
         print(
-            "loadgen: \(ingestProtocol.rawValue) to \(host):\(address.port), "
-                + (rate > 0 ? "\(rate) spans/s" : "as fast as accepted")
-                + ", \(seconds) s, concurrency \(concurrency), \(batch) spans/request")
+            "loadgen: \(ingestProtocol.rawValue) to \(host):\(address.port), \(pace), \(seconds) s, "
+                + "concurrency \(concurrency), \(batch) spans/request\(reuse)")
 
         switch ingestProtocol {
         case .otlpGRPC: try await runGRPC(plan, host: host, port: address.port)
@@ -95,22 +113,29 @@ struct LoadgenCommand: AsyncParsableCommand {
             transport: try .http2NIOPosix(
                 target: .ipv4(address: host, port: port), transportSecurity: .plaintext, config: config)
         ) { client in
-            let otlp = Opentelemetry_Proto_Collector_Trace_V1_TraceService.Client(wrapping: client)
+            typealias Export = Opentelemetry_Proto_Collector_Trace_V1_TraceService.Method.Export
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<concurrency {
                     group.addTask {
-                        try await plan.runWorker(worker) { request in
-                            let spans = plan.batch
-                            do {
-                                _ = try await otlp.export(request: ClientRequest(message: request))
-                                return LoadgenTally(accepted: spans, requests: 1)
-                            } catch let error as RPCError
-                                where error.code == .resourceExhausted || error.code == .unavailable
-                            {
-                                return LoadgenTally(rejected: spans, requests: 1)
-                            } catch {
-                                return LoadgenTally(errors: 1, requests: 1)
+                        try await plan.runWorker(worker) { messages in
+                            var tally = LoadgenTally()
+                            for message in messages {
+                                do {
+                                    _ = try await client.unary(
+                                        request: ClientRequest(message: message.bytes), descriptor: Export.descriptor,
+                                        serializer: LoadgenRawSerializer(), deserializer: ProtobufDeserializer<Export.Output>(),
+                                        options: .defaults
+                                    ) { response in try response.message }
+                                    tally += LoadgenTally(accepted: message.spans, requests: 1)
+                                } catch let error as RPCError
+                                    where error.code == .resourceExhausted || error.code == .unavailable
+                                {
+                                    tally += LoadgenTally(rejected: message.spans, requests: 1)
+                                } catch {
+                                    tally += LoadgenTally(errors: 1, requests: 1)
+                                }
                             }
+                            return tally
                         }
                     }
                 }
@@ -125,26 +150,15 @@ struct LoadgenCommand: AsyncParsableCommand {
             for worker in 0..<concurrency {
                 group.addTask {
                     let connection = LoadgenHTTPConnection(host: host, port: port)
-                    try await plan.runWorker(worker) { request in
-                        if thrift {
-                            guard let batches = LoadgenThrift.batches(request) else {
-                                return LoadgenTally(errors: 1)
-                            }
-                            var tally = LoadgenTally()
-                            for batch in batches {
-                                let body = JaegerThrift.encodeBatch(
-                                    process: batch.process, spans: batch.spans, protocol: .binary)
-                                tally += await Self.post(
-                                    connection, path: "/api/traces", contentType: "application/x-thrift", body: body,
-                                    spans: batch.spans.count)
-                            }
-                            return tally
+                    try await plan.runWorker(worker) { messages in
+                        var tally = LoadgenTally()
+                        for message in messages {
+                            tally += await Self.post(
+                                connection, path: thrift ? "/api/traces" : "/v1/traces",
+                                contentType: thrift ? "application/x-thrift" : "application/x-protobuf", body: message.bytes,
+                                spans: message.spans)
                         }
-                        let body: [UInt8]
-                        do { body = try request.serializedBytes() } catch { return LoadgenTally(errors: 1) }
-                        return await Self.post(
-                            connection, path: "/v1/traces", contentType: "application/x-protobuf", body: body,
-                            spans: plan.batch)
+                        return tally
                     }
                     await connection.close()
                 }
@@ -174,7 +188,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             for worker in 0..<concurrency {
                 group.addTask {
                     let sender = try await LoadgenUDPSender.open(host: host, port: port)
-                    try await plan.runWorker(worker) { request in await sender.send(request) }
+                    try await plan.runWorker(worker) { datagrams in await sender.send(datagrams) }
                     await sender.close()
                 }
             }
@@ -203,4 +217,9 @@ struct LoadgenCommand: AsyncParsableCommand {
                 """)
         }
     }
+}
+
+/// Passes already-encoded request bytes to the gRPC transport.
+struct LoadgenRawSerializer: MessageSerializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
 }

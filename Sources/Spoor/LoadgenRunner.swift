@@ -56,6 +56,12 @@ final class LoadgenPacer: Sendable {
     }
 }
 
+/// Where a worker's requests come from: generated and encoded for every send, or stamped from templates.
+enum LoadgenSource: Sendable {
+    case generate(LoadgenProtocol)
+    case templates(LoadgenTemplates)
+}
+
 /// The shared settings of one run's workers.
 struct LoadgenPlan: Sendable {
     var seed: UInt64
@@ -64,13 +70,27 @@ struct LoadgenPlan: Sendable {
     var deadline: ContinuousClock.Instant
     var pacer: LoadgenPacer
     var counters: LoadCounters
+    var source: LoadgenSource
 
-    /// Generates `batch`-span requests until the deadline, paced, recording what `send` reports.
+    /// Makes `batch`-span requests until the deadline, paced, recording what `send` reports.
     /// After a rejection or error the worker backs off 50 ms.
-    func runWorker(_ worker: Int, send: (OTLPExportRequest) async -> LoadgenTally) async throws {
+    func runWorker(_ worker: Int, send: ([LoadgenMessage]) async -> LoadgenTally) async throws {
         var generator = TraceGenerator(seed: seed &+ UInt64(worker) &* 0x9E37_79B9, services: services)
+        var sequenceID: Int32 = 1
         while try await pacer.wait(spans: batch, deadline: deadline) {
-            let tally = await send(generator.request(spans: batch))
+            let request: LoadgenRequest
+            switch source {
+            case .generate(let kind):
+                guard let encoded = LoadgenWire.encode(generator.request(spans: batch), as: kind, sequenceID: &sequenceID) else {
+                    counters.add(LoadgenTally(errors: 1))
+                    continue
+                }
+                request = encoded
+            case .templates(let templates):
+                request = templates.next()
+            }
+            var tally = await send(request.messages)
+            tally.tooLarge += request.tooLarge
             counters.add(tally)
             if tally.rejected > 0 || tally.errors > 0 { try await Task.sleep(for: .milliseconds(50)) }
         }

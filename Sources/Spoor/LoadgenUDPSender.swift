@@ -10,7 +10,6 @@ import SpoorWire
 final class LoadgenUDPSender {
     private let channel: any Channel
     private let address: SocketAddress
-    private var sequenceID: Int32 = 0
 
     private init(channel: any Channel, address: SocketAddress) {
         self.channel = channel
@@ -28,25 +27,16 @@ final class LoadgenUDPSender {
         return LoadgenUDPSender(channel: channel, address: address)
     }
 
-    /// Sends the request's spans, one Batch per service, split so that every datagram stays strictly below
-    /// the server's 65,000-byte read buffer.
-    func send(_ request: OTLPExportRequest) async -> LoadgenTally {
-        guard let batches = LoadgenThrift.batches(request) else { return LoadgenTally(errors: 1) }
+    /// Sends the datagrams (each strictly below the server's 65,000-byte read buffer).
+    func send(_ datagrams: [LoadgenMessage]) async -> LoadgenTally {
         var tally = LoadgenTally()
-        for batch in batches {
-            let encoded = JaegerThrift.encodeEmitBatches(
-                process: batch.process, spans: batch.spans, protocol: .compact, firstSequenceID: sequenceID)
-            sequenceID &+= Int32(truncatingIfNeeded: encoded.datagrams.count)
-            tally.tooLarge += encoded.tooLarge
-            for datagram in encoded.datagrams {
-                do {
-                    try await channel.writeAndFlush(
-                        AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: datagram.bytes)))
-                    tally.accepted += datagram.spans
-                    tally.requests += 1
-                } catch {
-                    tally.errors += 1
-                }
+        for datagram in datagrams {
+            do {
+                try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: datagram.bytes)))
+                tally.accepted += datagram.spans
+                tally.requests += 1
+            } catch {
+                tally.errors += 1
             }
         }
         return tally

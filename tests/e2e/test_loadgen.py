@@ -1,0 +1,58 @@
+"""`spoor loadgen` against a running server, on every protocol, generated and from re-stamped templates: every
+span the load generator counts is stored, and a template sent many times becomes that many distinct traces."""
+
+import re
+import subprocess
+import time
+
+import pytest
+
+import e2e_support as e2e
+
+PROTOCOL_PORT = {"otlp-grpc": "otlp_grpc", "otlp-http": "otlp_http", "thrift-http": "thrift_http", "udp-compact": "compact"}
+BATCH = 40
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = e2e.SpoorServer(tmp_path / "data", tmp_path / "spoor.log").start()
+    yield s
+    rc = s.stop()
+    assert rc == 0, f"exit code after SIGTERM: {rc}\n{s.log_tail()}"
+
+
+def _stored(server):
+    text = e2e.requests.get(server.admin_url + "/metrics", timeout=5).text
+    return sum(float(m) for m in re.findall(r"^spoor_storage_spans_stored_total(?:\{[^}]*\})? (\S+)$", text, re.M))
+
+
+@pytest.mark.parametrize("templates", [0, 1], ids=["generated", "templates"])
+@pytest.mark.parametrize("protocol", list(PROTOCOL_PORT))
+def test_loadgen_spans_are_stored_as_distinct_traces(server, protocol, templates):
+    port = server.ports[PROTOCOL_PORT[protocol]]
+    p = subprocess.run(
+        [str(e2e.SPOOR_BIN), "loadgen", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--seconds", "2",
+         "--rate", "600", "--batch", str(BATCH), "--concurrency", "2", "--services", "1", "--templates", str(templates)],
+        capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    m = re.search(r"loadgen: (\d+) spans (?:accepted|sent) in .* rejected spans (\d+), errors (\d+)", p.stdout)
+    assert m, p.stdout
+    sent, rejected, errors = map(int, m.groups())
+    assert sent >= 10 * BATCH and rejected == 0 and errors == 0, p.stdout
+
+    deadline = time.monotonic() + 20
+    while _stored(server) < sent and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _stored(server) == sent, f"stored {_stored(server)} of {sent}\n{server.log_tail(20)}"
+
+    traces = server.search(service="loadgen-service-0", limit=5000, lookback="1h")
+    ids = [t["traceID"] for t in traces]
+    assert len(ids) == len(set(ids))
+    # Every stored span is in a found trace, once: a template re-sent with the same ids would fold its copies into
+    # the first send's traces instead.
+    assert sum(len(t["spans"]) for t in traces) == sent
+    for t in traces:
+        span_ids = [s["spanID"] for s in t["spans"]]
+        assert len(span_ids) == len(set(span_ids)), f"repeated span ids in {t['traceID']}"
+    # At least one trace per request sent, however the requests were made.
+    assert len(traces) >= sent // BATCH
