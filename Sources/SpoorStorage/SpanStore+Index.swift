@@ -57,7 +57,7 @@ extension SpanStore {
         let listRange = Keys.range(prefix, from: startMin - startMin % Keys.postingSlotNanos, through: listsThrough)
         // Pending postings are copied before the iterators open: a flush writes its lists before clearing them, so
         // every posting is seen at least once.
-        let unflushed = pending.withLock { $0.groups.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix) }
+        let unflushed = pending.withLock { $0.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix) }
         guard let lists = database.iterator(bucket.family, lower: listRange.lower, upper: listRange.upper, reverse: true)
         else { return true }
         var legacy: RocksIterator? = nil
@@ -189,7 +189,7 @@ extension SpanStore {
                 // Pending postings first (copied before the lists are read, see `scanNewestFirst`).
                 let unflushed = pending.withLock { pending in
                     (DurationClass.of(minNanos)...maxClass).flatMap { durationClass in
-                        pending.groups.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix + [durationClass]) ?? []
+                        pending.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix + [durationClass]) ?? []
                     }
                 }
                 for posting in unflushed

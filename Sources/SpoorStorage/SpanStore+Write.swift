@@ -218,17 +218,30 @@ extension SpanStore {
         return true
     }
 
-    /// Flushes the pending index when enough postings (or memory) are pending or the last flush is old enough.
-    /// The writer calls it after acknowledging a batch, so no request waits for a flush. A failed flush is logged
-    /// and retried after `indexFlushRetryNanos`: the postings stay journaled.
-    package func flushIndexIfDue(now: UInt64) {
-        let due = pending.withLock { pending -> Bool in
+    /// True when enough postings (or memory) are pending, or the last flush is old enough, for the next index flush.
+    package func indexFlushDue(now: UInt64) -> Bool {
+        pending.withLock { pending in
             guard !pending.journal.isEmpty, now &- pending.lastFailureNanos >= configuration.indexFlushRetryNanos else { return false }
             return pending.groups.postingCount >= configuration.indexFlushPostings
-                || pending.memoryBytes >= configuration.indexFlushBytes
+                || pending.liveMemoryBytes >= configuration.indexFlushBytes
                 || now &- pending.lastFlushNanos >= configuration.indexFlushNanos
         }
-        guard due else { return }
+    }
+
+    /// True when what the next flush will write has grown to twice a flush's bounds (while one is running): the writer
+    /// then waits for that flush, so the pending index stays bounded when flushes fall behind.
+    package var indexFlushOverdue: Bool {
+        pending.withLock { pending in
+            pending.groups.postingCount >= 2 * configuration.indexFlushPostings
+                || pending.liveMemoryBytes >= 2 * configuration.indexFlushBytes
+        }
+    }
+
+    /// Flushes the pending index when it is due (`indexFlushDue`). The writer calls it after acknowledging a batch, on
+    /// a thread of its own, so no request waits for a flush. A failed flush is logged and retried after
+    /// `indexFlushRetryNanos`: the postings stay journaled.
+    package func flushIndexIfDue(now: UInt64) {
+        guard indexFlushDue(now: now) else { return }
         do {
             try flushIndex(now: now)
         } catch {
@@ -238,15 +251,30 @@ extension SpanStore {
     }
 
     /// Writes the pending index postings as posting lists and deletes their journal entries, in one atomic batch.
-    /// Called by the writer (never concurrently with `write`), and by `close`.
+    ///
+    /// May run beside `write`: it takes what is pending when it starts (`PendingIndex.startFlush`), and writes go on
+    /// adding to a fresh pending index meanwhile. Flushes run one at a time (`flushSerial`).
     package func flushIndex(now: UInt64) throws(StorageError) {
-        let (groups, rollups, summaries, journal) = pending.withLock { ($0.groups, $0.rollups, $0.summaries, $0.journal) }
-        guard !journal.isEmpty else { return }
+        try flushSerial.withLock { _ throws(StorageError) in
+            let taken = pending.withLock { pending -> FlushingIndex? in
+                pending.journal.isEmpty ? nil : pending.startFlush()
+            }
+            guard let taken else { return }
+            do throws(StorageError) {
+                try writeFlush(taken, now: now)
+            } catch {
+                pending.withLock { $0.abandonFlush() }
+                throw error
+            }
+        }
+    }
+
+    private func writeFlush(_ flush: FlushingIndex, now: UInt64) throws(StorageError) {
         let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
         var entries: [PreparedWrite.Entry] = []
-        groups.emit(into: &entries)
-        rollups.emit(into: &entries)
-        summaries.emit(into: &entries)
+        flush.groups.emit(into: &entries)
+        flush.rollups.emit(into: &entries)
+        flush.summaries.emit(into: &entries)
         entries = PreparedWrite.Entry.sortedInBatchOrder(entries)
         let batch: WriteBatch
         do {
@@ -256,7 +284,7 @@ extension SpanStore {
         }
         var families: [UInt64: ColumnFamily] = [:]
         for entry in entries { _ = try add(entry, to: batch, families: &families, cutoff: cutoff) }
-        for sequence in journal { batch.delete(catalogFamily, key: Keys.indexJournal(sequence: sequence)) }
+        for sequence in flush.journal { batch.delete(catalogFamily, key: Keys.indexJournal(sequence: sequence)) }
         // `flushes` is odd while the batch is being written (a sequence lock): a reader of both the pending rollups
         // and the store retries unless it saw the same even count before and after (see `rollups`).
         pending.withLock { $0.flushes += 1 }
@@ -266,14 +294,11 @@ extension SpanStore {
             pending.withLock { $0.flushes += 1 }
             throw .rocks(error)
         }
-        // Cleared only after the lists are written: a scan that copied the pending postings before this point may
+        // Dropped only after the lists are written: a scan that copied the pending postings before this point may
         // see them twice (scans allow repeats), and one that copies after sees the lists.
         pending.withLock { pending in
-            pending.groups = PostingGroups()
-            pending.rollups = PendingRollups()
-            pending.summaries = PendingSummaries()
+            pending.flushing = nil
             pending.flushes += 1
-            pending.journal.removeAll()
             pending.lastFlushNanos = now
         }
     }

@@ -19,6 +19,10 @@ package final class SpanWriter: Service, Sendable {
     private let maxSpansPerBatch: Int
     private let state = Mutex(WriterState())
     private let pool: NIOThreadPool
+    /// The index flusher's thread: a flush runs beside the writes that follow it.
+    private let flushPool: NIOThreadPool
+    /// The running index flush, if any.
+    private let runningFlush = Mutex<Task<Void, Never>?>(nil)
     private let metrics: WriterMetrics
     private let logger: Logger
     private let now: @Sendable () -> UInt64
@@ -40,6 +44,7 @@ package final class SpanWriter: Service, Sendable {
         self.metrics = WriterMetrics(factory: factory)
         self.now = now
         self.pool = NIOThreadPool(numberOfThreads: 1)
+        self.flushPool = NIOThreadPool(numberOfThreads: 1)
     }
 
     /// Spans waiting to be written.
@@ -101,6 +106,7 @@ package final class SpanWriter: Service, Sendable {
     /// Writes until graceful shutdown, then drains what was accepted and returns.
     package func run() async throws {
         pool.start()
+        flushPool.start()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await self.loop()
@@ -110,6 +116,8 @@ package final class SpanWriter: Service, Sendable {
         } onCancel: {
             self.stopAccepting()
         }
+        if let flush = runningFlush.withLock({ $0 }) { await flush.value }
+        try await flushPool.shutdownGracefully()
         try await pool.shutdownGracefully()
     }
 
@@ -155,8 +163,23 @@ package final class SpanWriter: Service, Sendable {
                 return state.spans
             }))
             // After the acknowledgements: no request waits for an index flush.
-            _ = try? await pool.runIfActive { [store, now] in store.flushIndexIfDue(now: now()) }
+            await startIndexFlushIfDue()
         }
+    }
+
+    /// Starts an index flush on the flusher's thread when one is due and none is running. While one runs, the writer
+    /// goes on writing, and waits for it only when the pending index has grown to twice a flush's bounds.
+    private func startIndexFlushIfDue() async {
+        guard store.indexFlushDue(now: now()) else { return }
+        let running = runningFlush.withLock { running -> Task<Void, Never>? in
+            if let running { return running }
+            running = Task { [store, now, flushPool] in
+                _ = try? await flushPool.runIfActive { store.flushIndexIfDue(now: now()) }
+                self.runningFlush.withLock { $0 = nil }
+            }
+            return nil
+        }
+        if let running, store.indexFlushOverdue { await running.value }
     }
 
     /// True every few seconds: time to hand freed memory back to the kernel.

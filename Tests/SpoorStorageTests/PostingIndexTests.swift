@@ -614,6 +614,72 @@ struct PostingIndexTests {
         #expect(try scan(store, .service("s")) == Array((1...11).reversed()))
     }
 
+    /// What the readers see of the pending index: the traces a service scan and a tag scan find, trace 1's span count
+    /// from its summary, and the spans the service's rollups count.
+    private func pendingView(_ store: SpanStore) throws -> (Set<UInt64>, Set<UInt64>, UInt32?, UInt64) {
+        let rollups = try store.rollups(
+            tenant: "", service: "s", kinds: [], startNanos: 0, endNanos: (Self.t0 + 3_600_000_000) * 1000, resolution: .hour)
+        return (
+            Set(try scan(store, .service("s"))), Set(try scan(store, .tag(service: "s", key: "k", value: "v"))),
+            try store.summary(tenant: "", traceID: TraceID(high: 0, low: 1))?.spanCount, rollups.reduce(0) { $0 + $1.rollup.count }
+        )
+    }
+
+    /// A flush takes what is pending when it starts; writes meanwhile go to a fresh pending index, readers see both,
+    /// and a flush that fails puts what it took back.
+    @Test func writesGoOnBesideARunningFlushAndReadersSeeBoth() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        try write(store, [SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0 + 1, tags: [.string("k", "v")])])
+        let taken = store.pending.withLock { $0.startFlush() }
+        #expect(taken.journal.count == 1)
+        #expect(store.pending.withLock { $0.journal.isEmpty && $0.groups.isEmpty })
+        try write(
+            store,
+            [
+                SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: Self.t0 + 2, tags: [.string("k", "v")]),
+                SpanBuilder.span(trace: 1, span: 2, service: "s", startMicros: Self.t0 + 3),
+            ])
+        let expected: (Set<UInt64>, Set<UInt64>, UInt32?, UInt64) = ([1, 2], [1, 2], 2, 3)
+        #expect(try pendingView(store) == expected)
+
+        store.pending.withLock { $0.abandonFlush() }  // as a failed batch write does
+        #expect(store.pending.withLock { $0.flushing == nil && $0.journal.count == 2 })
+        #expect(try pendingView(store) == expected)
+        try flush(store)
+        #expect(store.pendingIndexBytes == 0)
+        #expect(try journalEntries(store) == 0)
+        #expect(try pendingView(store) == expected)
+    }
+
+    /// Flushes on another thread, beside a stream of writes: every span stays findable throughout and after.
+    @Test func flushesBesideWritesLoseNothing() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        var configuration = StoreConfiguration()
+        configuration.indexFlushPostings = 40
+        let store = try SpanStore(path: dir.path + "/db", configuration: configuration, logger: TestStores.logger)
+        let now = Self.t0 * 1000 + SpanStoreTests.hour
+        let flusher = Task.detached {
+            while !Task.isCancelled {
+                store.flushIndexIfDue(now: now)
+                await Task.yield()
+            }
+        }
+        for n: UInt64 in 1...300 {
+            try write(store, [SpanBuilder.span(trace: n, span: 1, service: "s", startMicros: Self.t0 + n, tags: [.string("k", "v")])])
+            if n % 50 == 0 { #expect(Set(try scan(store, .tag(service: "s", key: "k", value: "v"))) == Set(1...n)) }
+        }
+        flusher.cancel()
+        _ = await flusher.value
+        #expect(store.pending.withLock { $0.flushes } >= 2 * 3)  // flushes ran during the writes
+        try flush(store)
+        #expect(try journalEntries(store) == 0)
+        #expect(try scan(store, .service("s")) == Array((1...300).reversed()))
+        #expect(try pendingView(store).3 == 300)
+    }
+
     @Test func aFlushIsDueOnceThePendingMemoryBudgetIsUsed() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
