@@ -1,5 +1,7 @@
+import Foundation
 import SpoorModel
 import SpoorTestSupport
+import Synchronization
 import Testing
 
 @testable import SpoorStorage
@@ -654,26 +656,35 @@ struct PostingIndexTests {
     }
 
     /// Flushes on another thread, beside a stream of writes: every span stays findable throughout and after.
-    @Test func flushesBesideWritesLoseNothing() async throws {
+    @Test func flushesBesideWritesLoseNothing() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         var configuration = StoreConfiguration()
         configuration.indexFlushPostings = 40
         let store = try SpanStore(path: dir.path + "/db", configuration: configuration, logger: TestStores.logger)
         let now = Self.t0 * 1000 + SpanStoreTests.hour
-        let flusher = Task.detached {
-            while !Task.isCancelled {
+        let done = StopFlag()
+        let flusher = Thread {
+            while !done.value.withLock({ $0 }) {
                 store.flushIndexIfDue(now: now)
-                await Task.yield()
+                usleep(100)
             }
         }
+        flusher.start()
         for n: UInt64 in 1...300 {
             try write(store, [SpanBuilder.span(trace: n, span: 1, service: "s", startMicros: Self.t0 + n, tags: [.string("k", "v")])])
-            if n % 50 == 0 { #expect(Set(try scan(store, .tag(service: "s", key: "k", value: "v"))) == Set(1...n)) }
+            if n % 50 == 0 {
+                // Every 50 writes (200 postings): the flusher catches up, and every span is findable.
+                let caughtUp = { store.pending.withLock { $0.groups.postingCount < 40 && $0.flushing == nil } }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !caughtUp(), ContinuousClock.now < deadline { usleep(1_000) }
+                #expect(caughtUp())
+                #expect(Set(try scan(store, .tag(service: "s", key: "k", value: "v"))) == Set(1...n))
+            }
         }
-        flusher.cancel()
-        _ = await flusher.value
-        #expect(store.pending.withLock { $0.flushes } >= 2 * 3)  // flushes ran during the writes
+        done.value.withLock { $0 = true }
+        while !flusher.isFinished { usleep(1_000) }
+        #expect(store.pending.withLock { $0.flushes } >= 2 * 6)  // at least one flush in each 50 writes
         try flush(store)
         #expect(try journalEntries(store) == 0)
         #expect(try scan(store, .service("s")) == Array((1...300).reversed()))
@@ -869,4 +880,9 @@ struct IndexJournalCodecTests {
             #expect(direct == viaString, "\(number)")
         }
     }
+}
+
+/// A flag one thread sets to stop another.
+private final class StopFlag: Sendable {
+    let value = Mutex(false)
 }

@@ -29,8 +29,11 @@ struct PostingGroups: Sendable {
     private var arena: [UInt8] = []
     /// Open-addressing table of group indexes + 1 (0: empty); its size is a power of two.
     private var slots: [UInt32] = []
-    /// Every posting, in the order added, with its group and the index + 1 of the previous posting of that group.
-    private var entries: [Posting] = []
+    /// Every span whose postings were added: its start, trace id and duration, once for all its postings.
+    private var spans: [Posting] = []
+    /// Every posting, in the order added: its span (index in `spans`), its group, and the index + 1 of the previous
+    /// posting of that group.
+    private var postingSpan: [UInt32] = []
     private var groupOf: [UInt32] = []
     private var previous: [UInt32] = []
     private var scratch: [UInt8] = []
@@ -40,21 +43,21 @@ struct PostingGroups: Sendable {
     private static let seed = UInt64.random(in: .min ... .max)
 
     /// Postings held (repeats included).
-    var postingCount: Int { entries.count }
-    var isEmpty: Bool { entries.isEmpty }
+    var postingCount: Int { postingSpan.count }
+    var isEmpty: Bool { postingSpan.isEmpty }
     /// Groups held.
     var groupCount: Int { groups.count }
     /// Memory held, for the write queue's bound and the memory gauge.
     var memoryBytes: Int {
-        entries.capacity * (MemoryLayout<Posting>.stride + 8) + arena.capacity + groups.capacity * MemoryLayout<Group>.stride
-            + slots.count * 4
+        spans.capacity * MemoryLayout<Posting>.stride + postingSpan.capacity * 12 + arena.capacity
+            + groups.capacity * MemoryLayout<Group>.stride + slots.count * 4
     }
 
-    private mutating func append(_ posting: Posting, to group: Int) {
-        entries.append(posting)
+    private mutating func append(span: UInt32, to group: Int) {
+        postingSpan.append(span)
         groupOf.append(UInt32(group))
         previous.append(groups[group].last)
-        groups[group].last = UInt32(entries.count)
+        groups[group].last = UInt32(postingSpan.count)
         groups[group].count += 1
     }
 
@@ -109,8 +112,8 @@ struct PostingGroups: Sendable {
     /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
     /// repeated on one span (or between span, process and logs) gives equal postings, removed when lists are sorted.
     mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef) {
-        let start = span.startTimeUnixNanos
-        let posting = Posting(start: start, traceID: span.traceID)
+        let posting = UInt32(spans.count)
+        spans.append(Posting(start: span.startTimeUnixNanos, traceID: span.traceID, durationNanos: span.durationNanos))
         // Every prefix starts `tenant type str(service)`: built once, then the type byte is set and the rest appended
         // for each posting, and cut back after it.
         var buffer = scratch
@@ -128,8 +131,7 @@ struct PostingGroups: Sendable {
         buffer.removeSubrange(base...)
         buffer[typeOffset] = Keys.durationPostingsTag
         buffer.append(DurationClass.of(span.durationNanos))
-        let timed = Posting(start: start, traceID: span.traceID, durationNanos: span.durationNanos)
-        addPrefix(of: buffer, posting: timed, bucket: bucket, withDurations: true)
+        addPrefix(of: buffer, posting: posting, bucket: bucket, withDurations: true)
 
         buffer[typeOffset] = Keys.tagPostingsTag
         addTags(span.tags, prefix: &buffer, base: base, posting: posting, bucket: bucket)
@@ -140,7 +142,7 @@ struct PostingGroups: Sendable {
 
     /// One posting per tag, under `prefix` cut back to `base` bytes and followed by `str(key) str(value)`.
     private mutating func addTags(
-        _ tags: [Attribute], prefix: inout [UInt8], base: Int, posting: Posting, bucket: BucketRef
+        _ tags: [Attribute], prefix: inout [UInt8], base: Int, posting: UInt32, bucket: BucketRef
     ) {
         for tag in tags {
             prefix.removeSubrange(base...)
@@ -150,12 +152,18 @@ struct PostingGroups: Sendable {
         }
     }
 
-    /// Adds one posting under `prefix` (a new group copies it).
+    /// Adds one posting under `prefix` (a new group copies it), of a span of its own.
     mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
+        spans.append(posting)
+        addPrefix(of: prefix, posting: UInt32(spans.count - 1), bucket: bucket, withDurations: withDurations)
+    }
+
+    /// Adds a posting of the span at `posting` in `spans` under `prefix` (a new group copies it).
+    private mutating func addPrefix(of prefix: [UInt8], posting: UInt32, bucket: BucketRef, withDurations: Bool) {
         let index = prefix.withUnsafeBytes {
             group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
         }
-        append(posting, to: index)
+        append(span: posting, to: index)
     }
 
     /// Adds every posting of `other`: one table lookup per group, then an append per posting.
@@ -173,14 +181,17 @@ struct PostingGroups: Sendable {
             }
         }
         // Grown geometrically: reserving exactly the merged size would copy every posting at every merge.
-        let needed = entries.count + other.entries.count
-        if needed > entries.capacity {
-            let capacity = max(needed, entries.capacity * 2)
-            entries.reserveCapacity(capacity)
+        let needed = postingSpan.count + other.postingSpan.count
+        if needed > postingSpan.capacity {
+            let capacity = max(needed, postingSpan.capacity * 2)
+            postingSpan.reserveCapacity(capacity)
             groupOf.reserveCapacity(capacity)
             previous.reserveCapacity(capacity)
         }
-        for (posting, group) in zip(other.entries, other.groupOf) { append(posting, to: remap[Int(group)]) }
+        if spans.count + other.spans.count > spans.capacity { spans.reserveCapacity(max(spans.count + other.spans.count, spans.capacity * 2)) }
+        let base = UInt32(spans.count)
+        spans.append(contentsOf: other.spans)
+        for (span, group) in zip(other.postingSpan, other.groupOf) { append(span: base + span, to: remap[Int(group)]) }
     }
 
     /// The postings of one group (a copy, for a scan), or nil.
@@ -195,9 +206,11 @@ struct PostingGroups: Sendable {
     private func postings(of group: Int) -> [Posting] {
         var result: [Posting] = []
         result.reserveCapacity(groups[group].count)
+        let withDurations = groups[group].withDurations
         var next = groups[group].last
         while next != 0 {
-            result.append(entries[Int(next) - 1])
+            let span = spans[Int(postingSpan[Int(next) - 1])]
+            result.append(withDurations ? span : Posting(start: span.start, traceID: span.traceID))
             next = previous[Int(next) - 1]
         }
         return result
@@ -221,8 +234,14 @@ struct PostingGroups: Sendable {
                 remap[index] = kept.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash)
             }
         }
-        for (posting, group) in zip(entries, groupOf) {
-            if let target = remap[Int(group)] { kept.append(posting, to: target) }
+        var keptSpan = [UInt32](repeating: .max, count: spans.count)
+        for (span, group) in zip(postingSpan, groupOf) {
+            guard let target = remap[Int(group)] else { continue }
+            if keptSpan[Int(span)] == .max {
+                keptSpan[Int(span)] = UInt32(kept.spans.count)
+                kept.spans.append(spans[Int(span)])
+            }
+            kept.append(span: keptSpan[Int(span)], to: target)
         }
         self = kept
     }
@@ -246,10 +265,10 @@ struct PostingGroups: Sendable {
         var starts = [Int](repeating: 0, count: groups.count + 1)
         for group in groupOf { starts[Int(group) + 1] += 1 }
         for index in groups.indices { starts[index + 1] += starts[index] }
-        var byGroup = [Posting](repeating: Posting(start: 0, traceID: .zero), count: entries.count)
+        var byGroup = [UInt32](repeating: 0, count: postingSpan.count)
         var cursor = starts
-        for (posting, group) in zip(entries, groupOf) {
-            byGroup[cursor[Int(group)]] = posting
+        for (span, group) in zip(postingSpan, groupOf) {
+            byGroup[cursor[Int(group)]] = span
             cursor[Int(group)] += 1
         }
 
@@ -280,7 +299,8 @@ struct PostingGroups: Sendable {
             }
         }
 
-        // Every posting's slot table and its trace's index there.
+        // Every span's slot table and its trace's index there, found at the span's first posting: all postings of a
+        // span share its tenant, bucket and start.
         struct SlotTable {
             var set: Int
             var slot: UInt64
@@ -299,12 +319,14 @@ struct PostingGroups: Sendable {
         }
         var tables: [SlotTable] = []
         var tableIndex: [SlotKey: Int] = [:]
-        var tableOfPosting = [UInt32](repeating: 0, count: byGroup.count)
-        var traceOfPosting = [UInt32](repeating: 0, count: byGroup.count)
+        var tableOfSpan = [UInt32](repeating: .max, count: spans.count)
+        var traceOfSpan = [UInt32](repeating: 0, count: spans.count)
         for index in groups.indices where setOf[index] >= 0 {
             var current = -1
             for position in starts[index]..<starts[index + 1] {
-                let posting = byGroup[position]
+                let span = Int(byGroup[position])
+                guard tableOfSpan[span] == .max else { continue }
+                let posting = spans[span]
                 let slot = posting.start / Keys.postingSlotNanos
                 if current < 0 || tables[current].slot != slot {
                     let key = SlotKey(set: setOf[index], slot: slot)
@@ -325,8 +347,8 @@ struct PostingGroups: Sendable {
                 } else if posting.start > tables[current].lasts[trace] {
                     tables[current].lasts[trace] = posting.start
                 }
-                tableOfPosting[position] = UInt32(current)
-                traceOfPosting[position] = UInt32(trace)
+                tableOfSpan[span] = UInt32(current)
+                traceOfSpan[span] = UInt32(trace)
             }
         }
 
@@ -372,13 +394,11 @@ struct PostingGroups: Sendable {
         for (index, group) in groups.enumerated() where setOf[index] >= 0 {
             sorted.removeAll(keepingCapacity: true)
             for position in starts[index]..<starts[index + 1] {
-                let table = Int(tableOfPosting[position])
-                let number = tables[table].numbers[Int(traceOfPosting[position])]
+                let span = Int(byGroup[position])
+                let table = Int(tableOfSpan[span])
+                let number = tables[table].numbers[Int(traceOfSpan[span])]
                 sorted.append(
-                    (
-                        tables[table].slot << 32 | UInt64(number), group.withDurations ? byGroup[position].durationNanos : 0,
-                        UInt32(table)
-                    ))
+                    (tables[table].slot << 32 | UInt64(number), group.withDurations ? spans[span].durationNanos : 0, UInt32(table)))
             }
             sorted.sort { $0.slotAndNumber != $1.slotAndNumber ? $0.slotAndNumber > $1.slotAndNumber : $0.duration > $1.duration }
             let prefix = arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)]
@@ -430,7 +450,10 @@ struct PostingGroups: Sendable {
         try Self.walkJournal(value, postings: &buffer) { _, _, _, _ in }
         try Self.walkJournal(value, postings: &buffer) { bucket, withDurations, prefix, postings in
             let group = self.group(bucket: bucket, withDurations: withDurations, prefix: prefix, hash: Self.hash(bucket, prefix))
-            for posting in postings { append(posting, to: group) }
+            for posting in postings {
+                spans.append(posting)
+                append(span: UInt32(spans.count - 1), to: group)
+            }
         }
     }
 
