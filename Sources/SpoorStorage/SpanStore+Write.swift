@@ -228,12 +228,12 @@ extension SpanStore {
         }
     }
 
-    /// True when what the next flush will write has grown to twice a flush's bounds (while one is running): the writer
-    /// then waits for that flush, so the pending index stays bounded when flushes fall behind.
+    /// True when what the next flush will write has grown to twice a flush's postings or to its memory bound: while a
+    /// flush runs, the writer then waits for it, so the pending index stays bounded when flushes fall behind.
     package var indexFlushOverdue: Bool {
         pending.withLock { pending in
             pending.groups.postingCount >= 2 * configuration.indexFlushPostings
-                || pending.liveMemoryBytes >= 2 * configuration.indexFlushBytes
+                || pending.liveMemoryBytes >= configuration.indexFlushBytes
         }
     }
 

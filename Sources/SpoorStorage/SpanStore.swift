@@ -12,10 +12,12 @@ package struct StoreConfiguration: Sendable {
     package var tuning = StorageTuning()
     /// Spans per generation of the dependency tracker (it remembers up to twice this many recent spans).
     package var dependencyTrackerGeneration = 500_000
-    /// Pending index postings that trigger a flush to posting lists (~32 bytes of memory each).
-    package var indexFlushPostings = 1_000_000
-    /// Pending index memory that triggers a flush (groups of unique tag values cost more than their postings).
-    package var indexFlushBytes = 64 << 20
+    /// Pending index postings that trigger a flush to posting lists (12 bytes of memory each, plus 32 per span).
+    /// Larger flushes write fewer, longer lists: 4M postings (about 300k spans) took 14% less CPU per span than 1M.
+    package var indexFlushPostings = 4_000_000
+    /// Pending index memory that triggers a flush (groups of unique tag values cost more than their postings). The
+    /// pending index holds at most twice this: what a running flush writes, and what came since.
+    package var indexFlushBytes = 128 << 20
     /// Age of the last index flush that triggers the next one after a write.
     package var indexFlushNanos: UInt64 = 30_000_000_000
     /// Wait after a failed index flush before the next attempt.

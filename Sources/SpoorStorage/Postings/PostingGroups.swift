@@ -388,27 +388,39 @@ struct PostingGroups: Sendable {
             }
         }
 
-        // Each group's entries, sorted by (slot, number, duration), highest first, and cut into lists per slot.
-        var sorted: [(slotAndNumber: UInt64, duration: UInt64, table: UInt32)] = []
+        // Each group's entries, sorted by (slot, number, duration), highest first, and cut into lists per slot. An entry
+        // is `slot << 32 | number` (a slot, start / 60 s, stays below 2^32), with its duration in duration groups; the
+        // slot and the group's tenant and bucket give the table.
+        var keys: [UInt64] = []
+        var timed: [(key: UInt64, duration: UInt64)] = []
         var list: [TracePosting] = []
         for (index, group) in groups.enumerated() where setOf[index] >= 0 {
-            sorted.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
+            timed.removeAll(keepingCapacity: true)
             for position in starts[index]..<starts[index + 1] {
                 let span = Int(byGroup[position])
                 let table = Int(tableOfSpan[span])
-                let number = tables[table].numbers[Int(traceOfSpan[span])]
-                sorted.append(
-                    (tables[table].slot << 32 | UInt64(number), group.withDurations ? spans[span].durationNanos : 0, UInt32(table)))
+                let key = tables[table].slot << 32 | UInt64(tables[table].numbers[Int(traceOfSpan[span])])
+                if group.withDurations { timed.append((key, spans[span].durationNanos)) } else { keys.append(key) }
             }
-            sorted.sort { $0.slotAndNumber != $1.slotAndNumber ? $0.slotAndNumber > $1.slotAndNumber : $0.duration > $1.duration }
+            if group.withDurations {
+                timed.sort { $0.key != $1.key ? $0.key > $1.key : $0.duration > $1.duration }
+            } else {
+                keys.sort(by: >)
+            }
+            let count = group.withDurations ? timed.count : keys.count
             let prefix = arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)]
             var first = 0
-            while first < sorted.count {
-                let table = tables[Int(sorted[first].table)]
+            while first < count {
+                let slot = (group.withDurations ? timed[first].key : keys[first]) >> 32
+                guard let tableNumber = tableIndex[SlotKey(set: setOf[index], slot: slot)] else { preconditionFailure("slot without a table") }
+                let table = tables[tableNumber]
                 list.removeAll(keepingCapacity: true)
                 var next = first
-                while next < sorted.count, sorted[next].table == sorted[first].table, list.count < PostingList.maxEntries {
-                    let entry = TracePosting(number: sorted[next].slotAndNumber & 0xFFFF_FFFF, durationNanos: sorted[next].duration)
+                while next < count, list.count < PostingList.maxEntries {
+                    let key = group.withDurations ? timed[next].key : keys[next]
+                    guard key >> 32 == slot else { break }
+                    let entry = TracePosting(number: key & 0xFFFF_FFFF, durationNanos: group.withDurations ? timed[next].duration : 0)
                     if list.last != entry { list.append(entry) }  // repeats removed
                     next += 1
                 }

@@ -59,16 +59,25 @@ struct DependencyTracker {
         var edges: [FoundEdge] = []
         var fresh: [(key: UInt64, span: EdgeSpan, service: UInt32)] = []
         fresh.reserveCapacity(spans.count)
+        let tenantHash = Self.tenantHash(tenant)
+        // Spans of one service come in runs: the last one's number is reused while the name is the same.
+        var lastService: (name: String, id: UInt32)? = nil
         for span in spans {
-            let key = Self.key(tenant: tenant, traceID: span.traceID, spanID: span.spanID)
+            let key = Self.key(tenantHash, traceID: span.traceID, spanID: span.spanID)
             guard lookup(key) == nil else { continue }
-            let service = intern(span.service)
+            let service: UInt32
+            if let last = lastService, last.name == span.service {
+                service = last.id
+            } else {
+                service = intern(span.service)
+                lastService = (span.service, service)
+            }
             insertKnown(key, Known(service: service))
             fresh.append((key, span, service))
         }
         for (_, span, service) in fresh {
             guard let parentID = span.parentSpanID, parentID != span.spanID else { continue }
-            let parentKey = Self.key(tenant: tenant, traceID: span.traceID, spanID: parentID)
+            let parentKey = Self.key(tenantHash, traceID: span.traceID, spanID: parentID)
             if let parent = lookup(parentKey) {
                 edges.append(
                     FoundEdge(
@@ -128,10 +137,22 @@ struct DependencyTracker {
 
     /// FNV-1a over tenant, trace id and span id: the map key of a span.
     static func key(tenant: String, traceID: TraceID, spanID: SpanID) -> UInt64 {
+        key(tenantHash(tenant), traceID: traceID, spanID: spanID)
+    }
+
+    /// The FNV-1a state after a tenant's bytes and their terminator: where every key of that tenant starts.
+    private static func tenantHash(_ tenant: String) -> FNV1a64 {
         var hasher = FNV1a64()
         for byte in tenant.utf8 { hasher.add(byte) }
         hasher.add(0xFF)
-        for value in [traceID.high, traceID.low, spanID.value] { hasher.add(littleEndian: value) }
+        return hasher
+    }
+
+    private static func key(_ tenant: FNV1a64, traceID: TraceID, spanID: SpanID) -> UInt64 {
+        var hasher = tenant
+        hasher.add(littleEndian: traceID.high)
+        hasher.add(littleEndian: traceID.low)
+        hasher.add(littleEndian: spanID.value)
         return hasher.value
     }
 }
