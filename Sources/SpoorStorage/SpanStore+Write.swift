@@ -21,28 +21,37 @@ extension SpanStore {
         var openChunk: [ChunkKey: Int] = [:]
         var chunks: [(key: ChunkKey, spans: [Int])] = []
         prepared.edgeSpans.reserveCapacity(spans.count)
-        for (index, (span, route)) in zip(spans, routes).enumerated() {
-            let bucket = BucketRef(start: route.start, width: route.width)
-            let chunkKey = ChunkKey(traceID: span.traceID, bucket: bucket)
+        var lastService: (name: String, id: UInt32)? = nil
+        // Spans are read in place (`spans[index]`), never copied: a copy retains every field of the span.
+        for index in spans.indices {
+            let bucket = BucketRef(start: routes[index].start, width: routes[index].width)
+            let traceID = spans[index].traceID
+            let chunkKey = ChunkKey(traceID: traceID, bucket: bucket)
             if let open = openChunk[chunkKey], chunks[open].spans.count < SpanChunkCodec.maxSpans {
                 chunks[open].spans.append(index)
             } else {
                 openChunk[chunkKey] = chunks.count
                 chunks.append((chunkKey, [index]))
             }
-            postings.addPostings(of: span, tenant: tenant, bucket: bucket)
+            postings.addPostings(of: spans[index], tenant: tenant, bucket: bucket)
 
-            let service = span.process.serviceName
+            let service = spans[index].process.serviceName
             // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
-            let serviceID = rollups.id(service)
-            let operationID = rollups.id(span.operationName)
+            let serviceID: UInt32
+            if let last = lastService, last.name == service {  // spans of one service come in runs
+                serviceID = last.id
+            } else {
+                serviceID = rollups.id(service)
+                lastService = (service, serviceID)
+            }
+            let operationID = rollups.id(spans[index].operationName)
             // `kind` scans the tags: read once for the rollup and the catalog.
-            let kind = span.kind
-            rollups.add(span, kind: kind, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
+            let kind = spans[index].kind
+            rollups.add(spans[index], kind: kind, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
             prepared.edgeSpans.append(
                 EdgeSpan(
-                    traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
-                    startNanos: span.startTimeUnixNanos, bucket: bucket))
+                    traceID: traceID, spanID: spans[index].spanID, parentSpanID: spans[index].parentSpanID, service: service,
+                    startNanos: spans[index].startTimeUnixNanos, bucket: bucket))
             catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             prepared.spanCount += 1
         }
