@@ -33,9 +33,13 @@ struct PostingGroups: Sendable {
     private var spans: [Posting] = []
     /// Every posting, in the order added: its span (index in `spans`), its group, and the index + 1 of the previous
     /// posting of that group.
-    private var postingSpan: [UInt32] = []
-    private var groupOf: [UInt32] = []
-    private var previous: [UInt32] = []
+    private var postings: [Entry] = []
+
+    private struct Entry {
+        var span: UInt32
+        var group: UInt32
+        var previous: UInt32
+    }
     private var scratch: [UInt8] = []
 
     /// Seeds the group table's hash (`WordHash`), so tag values chosen by a client cannot be made to collide. The same
@@ -43,21 +47,19 @@ struct PostingGroups: Sendable {
     private static let seed = UInt64.random(in: .min ... .max)
 
     /// Postings held (repeats included).
-    var postingCount: Int { postingSpan.count }
-    var isEmpty: Bool { postingSpan.isEmpty }
+    var postingCount: Int { postings.count }
+    var isEmpty: Bool { postings.isEmpty }
     /// Groups held.
     var groupCount: Int { groups.count }
     /// Memory held, for the write queue's bound and the memory gauge.
     var memoryBytes: Int {
-        spans.capacity * MemoryLayout<Posting>.stride + postingSpan.capacity * 12 + arena.capacity
+        spans.capacity * MemoryLayout<Posting>.stride + postings.capacity * MemoryLayout<Entry>.stride + arena.capacity
             + groups.capacity * MemoryLayout<Group>.stride + slots.count * 4
     }
 
     private mutating func append(span: UInt32, to group: Int) {
-        postingSpan.append(span)
-        groupOf.append(UInt32(group))
-        previous.append(groups[group].last)
-        groups[group].last = UInt32(postingSpan.count)
+        postings.append(Entry(span: span, group: UInt32(group), previous: groups[group].last))
+        groups[group].last = UInt32(postings.count)
         groups[group].count += 1
     }
 
@@ -181,17 +183,12 @@ struct PostingGroups: Sendable {
             }
         }
         // Grown geometrically: reserving exactly the merged size would copy every posting at every merge.
-        let needed = postingSpan.count + other.postingSpan.count
-        if needed > postingSpan.capacity {
-            let capacity = max(needed, postingSpan.capacity * 2)
-            postingSpan.reserveCapacity(capacity)
-            groupOf.reserveCapacity(capacity)
-            previous.reserveCapacity(capacity)
-        }
+        let needed = postings.count + other.postings.count
+        if needed > postings.capacity { postings.reserveCapacity(max(needed, postings.capacity * 2)) }
         if spans.count + other.spans.count > spans.capacity { spans.reserveCapacity(max(spans.count + other.spans.count, spans.capacity * 2)) }
         let base = UInt32(spans.count)
         spans.append(contentsOf: other.spans)
-        for (span, group) in zip(other.postingSpan, other.groupOf) { append(span: base + span, to: remap[Int(group)]) }
+        for posting in other.postings { append(span: base + posting.span, to: remap[Int(posting.group)]) }
     }
 
     /// The postings of one group (a copy, for a scan), or nil.
@@ -209,9 +206,10 @@ struct PostingGroups: Sendable {
         let withDurations = groups[group].withDurations
         var next = groups[group].last
         while next != 0 {
-            let span = spans[Int(postingSpan[Int(next) - 1])]
+            let posting = postings[Int(next) - 1]
+            let span = spans[Int(posting.span)]
             result.append(withDurations ? span : Posting(start: span.start, traceID: span.traceID))
-            next = previous[Int(next) - 1]
+            next = posting.previous
         }
         return result
     }
@@ -235,7 +233,8 @@ struct PostingGroups: Sendable {
             }
         }
         var keptSpan = [UInt32](repeating: .max, count: spans.count)
-        for (span, group) in zip(postingSpan, groupOf) {
+        for posting in postings {
+            let (span, group) = (posting.span, posting.group)
             guard let target = remap[Int(group)] else { continue }
             if keptSpan[Int(span)] == .max {
                 keptSpan[Int(span)] = UInt32(kept.spans.count)
@@ -263,13 +262,13 @@ struct PostingGroups: Sendable {
     func emit(into output: inout [PreparedWrite.Entry]) {
         // The postings of each group, contiguous (a counting sort by group).
         var starts = [Int](repeating: 0, count: groups.count + 1)
-        for group in groupOf { starts[Int(group) + 1] += 1 }
+        for posting in postings { starts[Int(posting.group) + 1] += 1 }
         for index in groups.indices { starts[index + 1] += starts[index] }
-        var byGroup = [UInt32](repeating: 0, count: postingSpan.count)
+        var byGroup = [UInt32](repeating: 0, count: postings.count)
         var cursor = starts
-        for (span, group) in zip(postingSpan, groupOf) {
-            byGroup[cursor[Int(group)]] = span
-            cursor[Int(group)] += 1
+        for posting in postings {
+            byGroup[cursor[Int(posting.group)]] = posting.span
+            cursor[Int(posting.group)] += 1
         }
 
         // The tenant and bucket of each group (a handful per flush: the previous group's, else a dictionary).
@@ -355,12 +354,15 @@ struct PostingGroups: Sendable {
         for index in tables.indices {
             // In order of first start (then id), so the same postings always give the same table and keys, and a
             // list's numbers, highest first, visit its traces newest first.
-            let order = tables[index].traces.ids.indices.sorted { a, b in
-                let (startA, startB) = (tables[index].firsts[a], tables[index].firsts[b])
-                if startA != startB { return startA < startB }
-                let (idA, idB) = (tables[index].traces.ids[a], tables[index].traces.ids[b])
-                return (idA.high, idA.low) < (idB.high, idB.low)
+            var keyed = tables[index].traces.ids.indices.map { trace in
+                let id = tables[index].traces.ids[trace]
+                return (first: tables[index].firsts[trace], high: id.high, low: id.low, trace: trace)
             }
+            keyed.sort { a, b in
+                if a.first != b.first { return a.first < b.first }
+                return (a.high, a.low) < (b.high, b.low)
+            }
+            let order = keyed.map(\.trace)
             var numbers = [UInt32](repeating: 0, count: order.count)
             for (number, trace) in order.enumerated() { numbers[trace] = UInt32(number) }
             let ids = order.map { tables[index].traces.ids[$0] }
