@@ -882,6 +882,31 @@ struct IndexJournalCodecTests {
     }
 }
 
+extension PostingIndexTests {
+    @Test func floatSearchValuesAreWrittenAsTheirShortestText() {
+        var random = SystemRandomNumberGenerator()
+        var numbers: [Double] = [
+            0, -0.0, 1, -1, 72.5, 3.0, 0.1, 1e15, 1e15 - 1, -1e15 + 1, 1e300, -1e-300, .nan, .infinity, -.infinity,
+            .greatestFiniteMagnitude, .leastNonzeroMagnitude, 123_456_789_012_345, 0.000_001,
+        ]
+        for _ in 0..<2_000 {
+            numbers.append(Double(bitPattern: UInt64.random(in: .min ... .max, using: &random)))
+            numbers.append(Double(Int64.random(in: -2_000_000_000_000_000 ... 2_000_000_000_000_000, using: &random)))
+            numbers.append(Double(Int.random(in: 0..<100_000, using: &random)) / 10)
+        }
+        for number in numbers {
+            var direct: [UInt8] = [7]
+            Keys.appendSearchValue(.float64(number), to: &direct)
+            var viaString: [UInt8] = [7]
+            Keys.appendString(AttributeValue.float64(number).searchString, to: &viaString)
+            #expect(direct == viaString, "\(number)")
+        }
+        #expect(FloatFormat.shortest(72.5) == "72.5")
+        #expect(FloatFormat.shortest(-3.0) == "-3")
+        #expect(FloatFormat.shortest(1e300) == "1e+300")
+    }
+}
+
 /// A flag one thread sets to stop another.
 private final class StopFlag: Sendable {
     let value = Mutex(false)

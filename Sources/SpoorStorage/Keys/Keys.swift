@@ -135,25 +135,32 @@ package enum Keys {
         case .bool(let flag):
             appendString(flag ? "true" : "false", to: &key)
         case .int64(let number):
-            // At most 20 bytes ("-9223372036854775808"), far below the string limit.
-            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &digits) { buffer in
-                var magnitude = number.magnitude
-                var end = buffer.count
-                repeat {
-                    end -= 1
-                    buffer[end] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                    magnitude /= 10
-                } while magnitude > 0
-                if number < 0 {
-                    end -= 1
-                    buffer[end] = 0x2D
-                }
-                appendUInt16(UInt16(buffer.count - end), to: &key)
-                key.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[end...]))
-            }
+            appendDecimal(number, to: &key)
+        case .float64(let number) where number.isFinite && number == number.rounded() && abs(number) < 1e15:
+            appendDecimal(Int64(number), to: &key)  // as `FloatFormat.shortest` spells a whole number
         case .float64, .binary:
             appendString(value.searchString, to: &key)
+        }
+    }
+
+    /// Appends `str(String(number))` without building the string: at most 20 bytes ("-9223372036854775808"), far below
+    /// the string limit.
+    private static func appendDecimal(_ number: Int64, to key: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var magnitude = number.magnitude
+            var end = buffer.count
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+            } while magnitude > 0
+            if number < 0 {
+                end -= 1
+                buffer[end] = 0x2D
+            }
+            appendUInt16(UInt16(buffer.count - end), to: &key)
+            key.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[end...]))
         }
     }
 
