@@ -2,6 +2,10 @@
 # Sustained ingest into a release `spoor` over one protocol, bytes at rest per span, and RocksDB's own db_bench as
 # the same-session baseline. Usage: bash benchmarks/run-ingest.sh [seconds] [concurrency] [batch] [protocol]
 # protocol: otlp-grpc (default), otlp-http, thrift-http or udp-compact.
+# TEMPLATES (default 64): the throughput run sends that many pre-encoded requests, re-stamped with new trace ids per
+# send (`spoor loadgen --templates`), so the load generator stays cheap beside the server on the same cores; 0 builds
+# every request afresh. Bytes at rest are always measured on a separate run of generated (not repeated) requests,
+# since repeated span contents would compress unrealistically well.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_TO_RUN=${1:-30}
@@ -16,6 +20,7 @@ case "$PROTOCOL" in
     *) echo "unknown protocol $PROTOCOL (otlp-grpc, otlp-http, thrift-http, udp-compact)" >&2; exit 2 ;;
 esac
 BIN=${SPOOR_RELEASE_BIN:-.build-release/release/spoor}
+TEMPLATES=${TEMPLATES:-64}
 
 dpkg -s rocksdb-tools >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq rocksdb-tools; }
 [ -x "$BIN" ] || swift build -c release --product spoor --scratch-path .build-release
@@ -24,16 +29,20 @@ WORK=$(mktemp -d /tmp/spoor-bench-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%FT%TZ)"
 
-"$BIN" serve --data-dir "$WORK/data" --collector.otlp.grpc.host-port :24317 --collector.otlp.http.host-port :24318 \
-    --processor.jaeger-compact.server-host-port :26831 --processor.jaeger-binary.server-host-port :26832 \
-    --collector.http-server.host-port :24268 --query.http-server.host-port :26686 --admin.http.host-port :24269 \
-    --log-level warn > "$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 50); do curl -sf localhost:24269/ >/dev/null && break; sleep 0.2; done
+start_server() {  # $1: data dir
+    "$BIN" serve --data-dir "$1" --collector.otlp.grpc.host-port :24317 --collector.otlp.http.host-port :24318 \
+        --processor.jaeger-compact.server-host-port :26831 --processor.jaeger-binary.server-host-port :26832 \
+        --collector.http-server.host-port :24268 --query.http-server.host-port :26686 --admin.http.host-port :24269 \
+        --log-level warn > "$WORK/server.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 50); do curl -sf localhost:24269/ >/dev/null && break; sleep 0.2; done
+}
 
-echo "== spoor loadgen: ${PROTOCOL}, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request"
+start_server "$WORK/data"
+echo "== spoor loadgen: ${PROTOCOL}, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request, templates ${TEMPLATES}"
 TICKS_BEFORE=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
-"$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH"
+/usr/bin/time -f "loadgen CPU: %U s user + %S s system" "$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" \
+    --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH" --templates "$TEMPLATES"
 if [ "$PROTOCOL" = udp-compact ]; then sleep 2; fi  # let the server drain its UDP queue before reading counters
 RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
 echo "server peak RSS: $((RSS / 1024)) MiB"
@@ -43,8 +52,13 @@ STORED=$(curl -s localhost:24269/metrics | awk '/^spoor_storage_spans_stored_tot
 curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
 
-echo "== spoor inspect (flush + full compaction)"
-"$BIN" inspect --data-dir "$WORK/data"
+echo "== bytes at rest: a fresh store, 15 s of generated requests at 30k spans/s, then spoor inspect (flush + full compaction)"
+start_server "$WORK/data-bytes"
+"$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds 15 --rate 30000 --concurrency "$CONCURRENCY" \
+    --batch "$BATCH" | grep -E 'spans (accepted|sent) in'
+if [ "$PROTOCOL" = udp-compact ]; then sleep 2; fi
+kill -TERM $SERVER; wait $SERVER || true
+"$BIN" inspect --data-dir "$WORK/data-bytes"
 
 echo "== db_bench baseline (same machine, same session): 1M keys, 300-byte values, batches of 1000"
 for bench in fillseq fillrandom; do
