@@ -126,7 +126,7 @@ struct LoadgenCommand: AsyncParsableCommand {
                                         serializer: LoadgenRawSerializer(), deserializer: ProtobufDeserializer<Export.Output>(),
                                         options: .defaults
                                     ) { response in try response.message }
-                                    tally += LoadgenTally(accepted: message.spans, requests: 1)
+                                    tally += LoadgenTally(accepted: message.spans, requests: 1, bytes: message.bytes.count)
                                 } catch let error as RPCError
                                     where error.code == .resourceExhausted || error.code == .unavailable
                                 {
@@ -174,7 +174,7 @@ struct LoadgenCommand: AsyncParsableCommand {
     ) async -> LoadgenTally {
         do {
             switch try await connection.post(path: path, contentType: contentType, body: body) {
-            case 200, 202: return LoadgenTally(accepted: spans, requests: 1)
+            case 200, 202: return LoadgenTally(accepted: spans, requests: 1, bytes: body.count)
             case 429, 503: return LoadgenTally(rejected: spans, requests: 1)
             default: return LoadgenTally(errors: 1, requests: 1)
             }
@@ -204,6 +204,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             "loadgen: \(c.accepted) spans \(udp ? "sent" : "accepted") in \(String(format: "%.1f", secs)) s"
         line += " = \(perSecond) spans/s; \(udp ? "datagrams" : "requests") \(c.requests)"
         line += ", rejected spans \(c.rejected), errors \(c.errors)"
+        line += String(format: "; %.1f MB/s of encoded spans (%.0f B per span)", Double(c.bytes) / max(secs, 0.001) / 1e6, Double(c.bytes) / Double(max(c.accepted, 1)))
         if udp { line += ", spans too large for a datagram \(c.tooLarge)" }
         print(line)
         if udp {

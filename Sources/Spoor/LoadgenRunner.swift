@@ -11,6 +11,8 @@ struct LoadgenTally: Sendable {
     var requests = 0
     /// Spans never sent because a single span did not fit in a datagram (UDP only).
     var tooLarge = 0
+    /// Encoded bytes of the accepted messages (request bodies, gRPC messages or datagrams; no transport framing).
+    var bytes = 0
 
     static func += (lhs: inout LoadgenTally, rhs: LoadgenTally) {
         lhs.accepted += rhs.accepted
@@ -18,6 +20,7 @@ struct LoadgenTally: Sendable {
         lhs.errors += rhs.errors
         lhs.requests += rhs.requests
         lhs.tooLarge += rhs.tooLarge
+        lhs.bytes += rhs.bytes
     }
 }
 

@@ -35,6 +35,7 @@ final class LoadgenUDPSender {
                 try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: datagram.bytes)))
                 tally.accepted += datagram.spans
                 tally.requests += 1
+                tally.bytes += datagram.bytes.count
             } catch {
                 tally.errors += 1
             }
