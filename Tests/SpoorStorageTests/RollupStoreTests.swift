@@ -120,6 +120,31 @@ struct RollupStoreTests {
         #expect(tracker.record(tenant: "t", [span(2, 3, parent: 1, "b")]).isEmpty)
     }
 
+    /// Past `maxServices` distinct names the tracker forgets everything, between writes: the numbers a write hands out
+    /// stay valid for all of its spans, and edges keep their right names afterwards.
+    @Test func trackerForgetsServicesBetweenWritesOnly() {
+        var tracker = DependencyTracker(generationSize: 4, maxServices: 3)
+        let bucket = BucketRef(start: 0, width: 60)
+        func span(_ trace: UInt64, _ id: UInt64, parent: UInt64? = nil, _ service: String) -> EdgeSpan {
+            EdgeSpan(
+                traceID: TraceID(high: 0, low: trace), spanID: SpanID(id), parentSpanID: parent.map { SpanID($0) },
+                service: service, startNanos: 0, bucket: bucket)
+        }
+        // Five names and a generation turnover within one write: every edge still names its own services.
+        let first = tracker.record(
+            tenant: "",
+            [
+                span(1, 1, "s1"), span(1, 2, parent: 1, "s2"), span(1, 3, parent: 2, "s3"), span(1, 4, parent: 3, "s4"),
+                span(1, 5, parent: 4, "s5"), span(1, 6, parent: 5, "s5"),
+            ])
+        #expect(Set(first.map { "\($0.parent)>\($0.child)" }) == ["s1>s2", "s2>s3", "s3>s4", "s4>s5", "s5>s5"])
+        // The next write starts afresh: a child of a forgotten span waits, and its own children still resolve.
+        let second = tracker.record(tenant: "", [span(1, 7, parent: 6, "s6"), span(1, 8, parent: 7, "s7"), span(1, 9, parent: 8, "s7")])
+        #expect(Set(second.map { "\($0.parent)>\($0.child)" }) == ["s6>s7", "s7>s7"])
+        let third = tracker.record(tenant: "", [span(1, 6, "late")])  // the forgotten parent arrives again
+        #expect(third.map { "\($0.parent)>\($0.child)" } == ["late>s6"])
+    }
+
     // MARK: - Rollups
 
     @Test func rollupsCountCallsErrorsAndDurationsPerSlotOperationAndKind() throws {

@@ -37,6 +37,8 @@ struct DependencyTracker {
     }
 
     let generationSize: Int
+    /// Distinct service names above which the tracker forgets everything (ids would otherwise pin unbounded strings).
+    let maxServices: Int
     private var known: [UInt64: Known] = [:]
     private var knownPrevious: [UInt64: Known] = [:]
     private var waiting: [UInt64: [Waiting]] = [:]
@@ -44,8 +46,9 @@ struct DependencyTracker {
     private var serviceIDs: [String: UInt32] = [:]
     private var serviceNames: [String] = []
 
-    init(generationSize: Int = 500_000) {
+    init(generationSize: Int = 500_000, maxServices: Int = 100_000) {
         self.generationSize = max(1, generationSize)
+        self.maxServices = max(1, maxServices)
     }
 
     /// Spans remembered (both generations), for tests.
@@ -56,6 +59,9 @@ struct DependencyTracker {
     /// All spans are registered before parents are looked up, so the order of spans within a write does not matter.
     /// A span id seen before (a resent span) completes nothing again.
     mutating func record(tenant: String, _ spans: [EdgeSpan]) -> [FoundEdge] {
+        // Only here, before any span of this call is numbered: a reset in the middle of a call would leave the numbers
+        // already handed out (in `fresh`, in the last-service cache) pointing past the emptied table.
+        if serviceIDs.count > maxServices { forgetEverything() }
         var edges: [FoundEdge] = []
         var fresh: [(key: UInt64, span: EdgeSpan, service: UInt32)] = []
         fresh.reserveCapacity(spans.count)
@@ -112,7 +118,6 @@ struct DependencyTracker {
             knownPrevious = known
             known = [:]
             known.reserveCapacity(generationSize)
-            if serviceIDs.count > 100_000 { resetServicesKeepingLive() }
         }
         known[key] = value
     }
@@ -125,8 +130,8 @@ struct DependencyTracker {
         return id
     }
 
-    /// Forgets everything when the service table grows absurdly (ids would otherwise pin unbounded strings).
-    private mutating func resetServicesKeepingLive() {
+    /// Forgets every span, waiting child and service name: the service table grew past `maxServices`.
+    private mutating func forgetEverything() {
         known = [:]
         knownPrevious = [:]
         waiting = [:]
