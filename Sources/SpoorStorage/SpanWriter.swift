@@ -117,8 +117,15 @@ package final class SpanWriter: Service, Sendable {
             self.stopAccepting()
         }
         if let flush = runningFlush.withLock({ $0 }) { await flush.value }
-        try await flushPool.shutdownGracefully()
+        // Both pools are shut down even when the first refuses.
+        var flusherError: (any Error)?
+        do {
+            try await flushPool.shutdownGracefully()
+        } catch {
+            flusherError = error
+        }
         try await pool.shutdownGracefully()
+        if let flusherError { throw flusherError }
     }
 
     private func loop() async {
@@ -179,7 +186,10 @@ package final class SpanWriter: Service, Sendable {
             }
             return nil
         }
-        if let running, store.indexFlushOverdue { await running.value }
+        if let running, store.indexFlushOverdue {
+            await running.value
+            await startIndexFlushIfDue()  // what piled up meanwhile is due at once
+        }
     }
 
     /// True every few seconds: time to hand freed memory back to the kernel.
