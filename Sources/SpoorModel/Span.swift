@@ -186,6 +186,26 @@ public struct Span: Hashable, Sendable {
         return .unspecified
     }
 
+    /// `kind` and `isError` in one pass over the tags (lengths are compared before the keys).
+    public var kindAndError: (kind: SpanKind, isError: Bool) {
+        var kind: SpanKind? = nil
+        var isError = false
+        for tag in tags {
+            switch tag.key.utf8.count {
+            case 9 where kind == nil && tag.key == "span.kind":
+                if case .string(let s) = tag.value { kind = SpanKind(name: s) ?? .unspecified }
+            case 5 where !isError && tag.key == "error":
+                switch tag.value {
+                case .bool(let b): isError = b
+                case .string(let s): isError = s.lowercased() == "true"
+                default: break
+                }
+            default: break
+            }
+        }
+        return (kind ?? .unspecified, isError)
+    }
+
     /// True when the span carries `error=true` (bool, or the string "true").
     public var isError: Bool {
         for tag in tags where tag.key == "error" {

@@ -99,7 +99,7 @@ extension SpanStore {
             try pushHead(runs.count - 1, from: 0)
         }
         try addRun(
-            (unflushed ?? []).filter { $0.start >= startMin && $0.start <= startMax }.sorted { $0.start > $1.start }
+            (unflushed ?? []).filter { $0.slotOverlaps(startMin, startMax) }.sorted { $0.start > $1.start }
                 .map { Candidate(start: $0.start, traceID: $0.traceID) })
         var decoded: [RawPosting] = []
         var perTrace: [TracePosting] = []

@@ -19,42 +19,49 @@ extension SpanStore {
         var postings = PostingGroups()
         // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
         var openChunk: [ChunkKey: Int] = [:]
+        openChunk.reserveCapacity(min(spans.count, 1024))
         var chunks: [(key: ChunkKey, spans: [Int])] = []
         prepared.edgeSpans.reserveCapacity(spans.count)
         var lastService: (name: String, id: UInt32)? = nil
-        // Spans are read in place (`spans[index]`), never copied: a copy retains every field of the span.
-        for index in spans.indices {
-            let bucket = BucketRef(start: routes[index].start, width: routes[index].width)
-            let traceID = spans[index].traceID
-            let chunkKey = ChunkKey(traceID: traceID, bucket: bucket)
-            if let open = openChunk[chunkKey], chunks[open].spans.count < SpanChunkCodec.maxSpans {
-                chunks[open].spans.append(index)
-            } else {
-                openChunk[chunkKey] = chunks.count
-                chunks.append((chunkKey, [index]))
-            }
-            postings.addPostings(of: spans[index], tenant: tenant, bucket: bucket)
+        // Each span's error flag, read with its kind in one pass over the tags, for the rollup and the trace summary.
+        var errors = [Bool](repeating: false, count: spans.count)
+        // Spans are read in place through a buffer pointer, never copied: a copy retains every field of the span.
+        spans.withUnsafeBufferPointer { spans in
+            for index in spans.indices {
+                let bucket = BucketRef(start: routes[index].start, width: routes[index].width)
+                let traceID = spans[index].traceID
+                let chunkKey = ChunkKey(traceID: traceID, bucket: bucket)
+                if let open = openChunk[chunkKey], chunks[open].spans.count < SpanChunkCodec.maxSpans {
+                    chunks[open].spans.append(index)
+                } else {
+                    openChunk[chunkKey] = chunks.count
+                    chunks.append((chunkKey, [index]))
+                }
+                postings.addPostings(of: spans[index], tenant: tenant, bucket: bucket)
 
-            let service = spans[index].process.serviceName
-            // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
-            let serviceID: UInt32
-            if let last = lastService, last.name == service {  // spans of one service come in runs
-                serviceID = last.id
-            } else {
-                serviceID = rollups.id(service)
-                lastService = (service, serviceID)
+                let service = spans[index].process.serviceName
+                // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
+                let serviceID: UInt32
+                if let last = lastService, last.name == service {  // spans of one service come in runs
+                    serviceID = last.id
+                } else {
+                    serviceID = rollups.id(service)
+                    lastService = (service, serviceID)
+                }
+                let operationID = rollups.id(spans[index].operationName)
+                let (kind, isError) = spans[index].kindAndError
+                errors[index] = isError
+                rollups.add(
+                    spans[index], kind: kind, isError: isError, bucket: bucket, tenant: tenantID, service: serviceID,
+                    operation: operationID)
+                prepared.edgeSpans.append(
+                    EdgeSpan(
+                        traceID: traceID, spanID: spans[index].spanID, parentSpanID: spans[index].parentSpanID, service: service,
+                        startNanos: spans[index].startTimeUnixNanos, bucket: bucket))
+                catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             }
-            let operationID = rollups.id(spans[index].operationName)
-            // `kind` scans the tags: read once for the rollup and the catalog.
-            let kind = spans[index].kind
-            rollups.add(spans[index], kind: kind, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
-            prepared.edgeSpans.append(
-                EdgeSpan(
-                    traceID: traceID, spanID: spans[index].spanID, parentSpanID: spans[index].parentSpanID, service: service,
-                    startNanos: spans[index].startTimeUnixNanos, bucket: bucket))
-            catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
-            prepared.spanCount += 1
         }
+        prepared.spanCount = spans.count
         var encoder = SpanChunkEncoder(names: chunkNames)
         var references: [IndexJournal.ChunkReference] = []
         references.reserveCapacity(chunks.count)
@@ -62,9 +69,11 @@ extension SpanStore {
         for chunk in chunks {
             var summary = TraceSummary()
             var chunkStart = UInt64.max
-            for index in chunk.spans {
-                summary.add(spans[index])
-                chunkStart = min(chunkStart, spans[index].startTimeUnixNanos)
+            spans.withUnsafeBufferPointer { spans in
+                for index in chunk.spans {
+                    summary.add(spans[index], isError: errors[index])
+                    chunkStart = min(chunkStart, spans[index].startTimeUnixNanos)
+                }
             }
             // A bucket retention already dropped gets no shared names: the write skips it anyway.
             let value = encoder.encode(

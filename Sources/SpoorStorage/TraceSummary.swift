@@ -24,11 +24,14 @@ package struct TraceSummary: Equatable, Sendable {
     package var durationNanos: UInt64 { maxEndUnixNanos >= minStartUnixNanos ? maxEndUnixNanos - minStartUnixNanos : 0 }
 
     /// Adds one span.
-    package mutating func add(_ span: Span) {
+    package mutating func add(_ span: Span) { add(span, isError: span.isError) }
+
+    /// Adds one span whose `isError` is known.
+    package mutating func add(_ span: Span, isError: Bool) {
         minStartUnixNanos = min(minStartUnixNanos, span.startTimeUnixNanos)
         maxEndUnixNanos = max(maxEndUnixNanos, span.endTimeUnixNanos)
         spanCount &+= 1
-        if span.isError { errorCount &+= 1 }
+        if isError { errorCount &+= 1 }
         if span.parentSpanID == nil, span.startTimeUnixNanos < rootStartUnixNanos {
             rootStartUnixNanos = span.startTimeUnixNanos
             rootService = span.process.serviceName

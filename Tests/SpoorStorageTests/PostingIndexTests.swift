@@ -211,7 +211,9 @@ struct PostingIndexTests {
         #expect(try scan(store, .operation(service: "s", operation: "op")) == Array((1...30).reversed()))
         let from = (Self.t0 + 7 * Self.second) * 1000
         let to = (Self.t0 + 12 * Self.second) * 1000
-        #expect(try scan(store, .service("s"), from: from, to: to) == [12, 11, 10, 9, 8, 7])
+        // Pending postings are matched by slot (a minute): the whole minute's traces are candidates, newest first, and
+        // the search verifies each; after the flush the slot table's trace times make the window exact again.
+        #expect(try scan(store, .service("s"), from: from, to: to) == Array((1...30).reversed()))
         // Before the flush the postings are pending only; after it, one list for the three requests, not one entry per
         // span, and the same answers.
         #expect(try indexKeys(store, type: Keys.servicePostingsTag) == 0)
@@ -221,6 +223,31 @@ struct PostingIndexTests {
         #expect(try scan(store, .service("s")) == Array((1...30).reversed()))
         #expect(try scan(store, .tag(service: "s", key: "k", value: "v")) == Array((1...30).reversed()))
         #expect(try scan(store, .service("s"), from: from, to: to) == [12, 11, 10, 9, 8, 7])
+    }
+
+    @Test func repeatsOfATraceInASlotArePostedOnceAndEverySpanStaysFindable() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // Trace 1: ten spans of one service with the same tag, one every 5 s in one minute; trace 2 in between, then
+        // trace 1 again in the next minute.
+        var spans = (0..<10).map { i in
+            SpanBuilder.span(trace: 1, span: UInt64(i + 1), service: "s", startMicros: Self.t0 + UInt64(i) * 5 * Self.second, tags: [.string("k", "v")])
+        }
+        spans.append(SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: Self.t0 + 52 * Self.second, tags: [.string("k", "v")]))
+        spans.append(SpanBuilder.span(trace: 1, span: 11, service: "s", startMicros: Self.t0 + 61 * Self.second, tags: [.string("k", "v")]))
+        let prepared = store.prepare(tenant: "", spans: spans)
+        // Service, operation and tag: trace 1 once in each minute and trace 2 once (3 each); durations: one per span (12).
+        #expect(prepared.postings.postingCount == 3 * 3 + 12)
+        _ = try store.write([prepared], now: Self.t0 * 1000)
+        // A window holding only the last spans of trace 1's first minute still finds it, pending and flushed.
+        let from = (Self.t0 + 44 * Self.second) * 1000
+        let to = (Self.t0 + 46 * Self.second) * 1000
+        #expect(try scan(store, .tag(service: "s", key: "k", value: "v"), from: from, to: to).contains(1))
+        #expect(try scan(store, .tag(service: "s", key: "k", value: "v")) == [1, 2, 1])
+        try flush(store)
+        #expect(try scan(store, .tag(service: "s", key: "k", value: "v"), from: from, to: to) == [1])
+        #expect(try scan(store, .tag(service: "s", key: "k", value: "v"), from: (Self.t0 + 61 * Self.second) * 1000, to: .max) == [1])
     }
 
     @Test func stoppingEarlyVisitsOnlyTheNewest() throws {

@@ -106,13 +106,14 @@ struct SpanStoreTests {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
+        // A minute apart: pending postings are matched to a window by their minute (see `Posting.slotOverlaps`).
         let spans = (1...5).map {
-            SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * 1_000_000, durationMicros: $0 * 10,
+            SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * 60_000_000, durationMicros: $0 * 10,
                 tags: [.int64("n", Int64($0 % 2))])
         }
         try write(store, spans)
         var seen: [UInt64] = []
-        try store.scan(tenant: "", index: .service("s"), startMin: (Self.t0 + 2_000_000) * 1000, startMax: (Self.t0 + 4_000_000) * 1000) { id, _ in
+        try store.scan(tenant: "", index: .service("s"), startMin: (Self.t0 + 120_000_000) * 1000, startMax: (Self.t0 + 240_000_000) * 1000) { id, _ in
             seen.append(id.low)
             return true
         }

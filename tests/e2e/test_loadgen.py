@@ -56,3 +56,27 @@ def test_loadgen_spans_are_stored_as_distinct_traces(server, protocol, templates
         assert len(span_ids) == len(set(span_ids)), f"repeated span ids in {t['traceID']}"
     # At least one trace per request sent, however the requests were made.
     assert len(traces) >= sent // BATCH
+
+
+@pytest.mark.parametrize("protocol", ["otlp-grpc", "thrift-http"])
+def test_bench_ingest_reports_every_stage_and_stores_what_it_timed(tmp_path, protocol):
+    data = tmp_path / "data"
+    p = subprocess.run(
+        [str(e2e.SPOOR_BIN), "bench-ingest", "--protocol", protocol, "--data-dir", str(data), "--requests", "6",
+         "--warmup", "2", "--batch", "50", "--templates", "2", "--services", "1"],
+        capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert re.search(r"bench-ingest: .*, 300 spans in 6 requests of 50", p.stdout), p.stdout
+    for stage in ["decode", "prepare", "write", "index flush", "all stages", "process"]:
+        assert re.search(rf"^{stage} +\d+\.\d+", p.stdout, re.M), p.stdout
+    # The store it wrote opens in the server: 8 requests of 50 spans (warm-up included), in distinct traces.
+    s = e2e.SpoorServer(data, tmp_path / "spoor.log").start()
+    try:
+        services = e2e.requests.get(s.query_url + "/api/services", timeout=5).json()["data"]
+        assert services == ["loadgen-service-0"]
+        found = e2e.requests.get(s.query_url + "/api/traces", params={"service": "loadgen-service-0", "limit": 1000,
+                                                                    "lookback": "2d"}, timeout=10).json()["data"]
+        assert sum(len(t["spans"]) for t in found) == 400
+        assert len({t["traceID"] for t in found}) == len(found)
+    finally:
+        assert s.stop() == 0

@@ -64,7 +64,7 @@ struct PostingGroups: Sendable {
     }
 
     private static func hash(_ bucket: BucketRef, _ prefix: UnsafeRawBufferPointer) -> UInt64 {
-        WordHash.hash(prefix, seed: seed ^ WordHash.mix(bucket.start))
+        WordHash.table(prefix, seed: seed ^ WordHash.mix(bucket.start))
     }
 
     /// The index of the group of (bucket, prefix), created when new.
@@ -161,9 +161,22 @@ struct PostingGroups: Sendable {
     }
 
     /// Adds a posting of the span at `posting` in `spans` under `prefix` (a new group copies it).
+    ///
+    /// A posting of the same trace and slot (`Keys.postingSlotNanos`) as the group's last one is left out: a list holds
+    /// a trace once per slot, and its slot table keeps the trace's first and last start from every span (each span has
+    /// a duration posting, never left out). Scans of pending postings therefore match them by slot, not by start
+    /// (`Posting.slotOverlaps`). Spans of one trace and service come in runs, so most repeats are caught here.
     private mutating func addPrefix(of prefix: [UInt8], posting: UInt32, bucket: BucketRef, withDurations: Bool) {
         let index = prefix.withUnsafeBytes {
             group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
+        }
+        let last = groups[index].last
+        if !withDurations, last != 0 {
+            let previous = spans[Int(postings[Int(last) - 1].span)]
+            let current = spans[Int(posting)]
+            if previous.traceID == current.traceID, previous.start / Keys.postingSlotNanos == current.start / Keys.postingSlotNanos {
+                return
+            }
         }
         append(span: posting, to: index)
     }

@@ -12,6 +12,14 @@ package struct Posting: Hashable, Sendable {
         self.durationNanos = durationNanos
     }
 
+    /// True when the slot of `start` (`Keys.postingSlotNanos`) overlaps `[startMin, startMax]`: pending postings
+    /// keep one span's start for all the spans of its trace in that slot (`PostingGroups.addPrefix`).
+    package func slotOverlaps(_ startMin: UInt64, _ startMax: UInt64) -> Bool {
+        let slotStart = start - start % Keys.postingSlotNanos
+        let slotLast = slotStart > .max - (Keys.postingSlotNanos - 1) ? .max : slotStart + (Keys.postingSlotNanos - 1)
+        return slotStart <= startMax && slotLast >= startMin
+    }
+
     /// Newest first, then by trace id and duration, descending (a total order, so encoding is deterministic).
     static func newerFirst(_ a: Posting, _ b: Posting) -> Bool {
         if a.start != b.start { return a.start > b.start }

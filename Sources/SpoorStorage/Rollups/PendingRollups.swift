@@ -38,17 +38,20 @@ struct PendingRollups: Sendable {
     mutating func id(_ name: String) -> UInt32 { names.id(name) }
 
     /// Counts one span whose tenant, service and operation names are already numbered (`id`).
-    mutating func add(_ span: Span, kind: SpanKind, bucket: BucketRef, tenant: UInt32, service: UInt32, operation: UInt32) {
+    mutating func add(
+        _ span: Span, kind: SpanKind, isError: Bool, bucket: BucketRef, tenant: UInt32, service: UInt32, operation: UInt32
+    ) {
         let seconds = span.startTimeUnixNanos / 1_000_000_000
         let key = Key(bucket: bucket, tenant: tenant, service: service, operation: operation, kind: kind, minute: seconds - seconds % 60)
-        rollups[key, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: span.isError)
+        rollups[key, default: SpanRollup()].add(durationNanos: span.durationNanos, isError: isError)
         spanCount += 1
     }
 
     /// Counts one span (the journal replay; `SpanStore.prepare` numbers the names once per request).
     mutating func add(span: Span, tenant: String, bucket: BucketRef) {
+        let (kind, isError) = span.kindAndError
         add(
-            span, kind: span.kind, bucket: bucket, tenant: id(tenant), service: id(span.process.serviceName),
+            span, kind: kind, isError: isError, bucket: bucket, tenant: id(tenant), service: id(span.process.serviceName),
             operation: id(span.operationName))
     }
 

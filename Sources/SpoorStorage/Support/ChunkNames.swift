@@ -29,7 +29,9 @@ final class ChunkNames: Sendable {
     private struct Table {
         var end: UInt64
         /// By exact bytes: canonically equivalent spellings are different names.
-        var numbers: [ExactString: UInt32] = [:]
+        /// The names numbered, told apart by their exact bytes (as `ExactString`), and each one's number by id.
+        var known = NameInterner()
+        var numberOf: [UInt32] = []
         var names = SharedNames()
         var durable: [Bool] = []
         var bytes = 0
@@ -51,8 +53,9 @@ final class ChunkNames: Sendable {
         let length = name.utf8.count
         guard length <= Self.maxNameBytes else { return nil }
         return state.withLock { state in
-            if let table = state.tables[bucket.start], let known = table.numbers[ExactString(name)] {
-                return (known, table.durable[Int(known)])
+            if let table = state.tables[bucket.start], let id = table.known.existing(name) {
+                let number = table.numberOf[Int(id)]
+                return (number, table.durable[Int(number)])
             }
             guard bucket.endNanos > state.droppedThrough else { return nil }
             return Self.add(
@@ -65,7 +68,8 @@ final class ChunkNames: Sendable {
     private static func add(_ name: String, length: Int, limit: Int, to table: inout Table) -> (number: UInt32, durable: Bool)? {
         guard table.names.count < maxNames, table.bytes + length <= limit else { return nil }
         let number = UInt32(table.names.count)
-        table.numbers[ExactString(name)] = number
+        _ = table.known.id(name)
+        table.numberOf.append(number)
         table.names.append(name)
         table.durable.append(false)
         table.bytes += length
@@ -95,7 +99,9 @@ final class ChunkNames: Sendable {
         guard names.count > 0 else { return }
         var table = Table(end: bucket.endNanos, names: names)
         for (number, name) in stored where Int(number) < names.count {
-            table.numbers[ExactString(name)] = number
+            let before = table.numberOf.count
+            guard Int(table.known.id(name)) == before else { continue }  // a repeated name keeps its first number
+            table.numberOf.append(number)
             table.bytes += name.utf8.count
         }
         table.durable = [Bool](repeating: true, count: names.count)

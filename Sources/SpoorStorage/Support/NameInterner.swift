@@ -13,9 +13,13 @@ struct NameInterner: Sendable {
     private var slots: [UInt32] = []
     /// Each name's hash, by id.
     private var hashes: [UInt64] = []
+    /// Each name's UTF-8 bytes, back to back (compared in place: no string is touched on a lookup), and where each
+    /// name's bytes end, by id.
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
     private(set) var all: [String] = []
     /// UTF-8 bytes of the names held.
-    private(set) var byteCount = 0
+    var byteCount: Int { bytes.count }
 
     private static let seed = UInt64.random(in: .min ... .max)
 
@@ -24,29 +28,49 @@ struct NameInterner: Sendable {
         return text.withUTF8 { utf8 in id(UnsafeRawBufferPointer(utf8), name: name) }
     }
 
-    private mutating func id(_ bytes: UnsafeRawBufferPointer, name: String) -> UInt32 {
-        if (all.count + 1) * 4 > slots.count * 3 { grow() }
-        let hash = WordHash.hash(bytes, seed: Self.seed)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            let id = Int(entry) - 1
-            if hashes[id] == hash, Self.equal(all[id], bytes) { return UInt32(id) }
-            slot = (slot + 1) & mask
+    /// The id of `name` when it is held (nothing is added).
+    func existing(_ name: String) -> UInt32? {
+        guard !slots.isEmpty else { return nil }
+        var text = name
+        return text.withUTF8 { utf8 in
+            let raw = UnsafeRawBufferPointer(utf8)
+            return find(raw, hash: WordHash.table(raw, seed: Self.seed)).id
         }
+    }
+
+    private mutating func id(_ name: UnsafeRawBufferPointer, name string: String) -> UInt32 {
+        if (all.count + 1) * 4 > slots.count * 3 { grow() }
+        let hash = WordHash.table(name, seed: Self.seed)
+        let (slot, found) = find(name, hash: hash)
+        if let found { return found }
         slots[slot] = UInt32(all.count + 1)
         hashes.append(hash)
-        all.append(name)
-        byteCount += bytes.count
+        bytes.append(contentsOf: name)
+        ends.append(bytes.count)
+        all.append(string)
         return UInt32(all.count - 1)
     }
 
-    private static func equal(_ known: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard known.utf8.count == bytes.count else { return false }
-        var known = known
-        return known.withUTF8 { utf8 in bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+    /// The slot holding `name` with its id, or the empty slot where it would go. The table must have a free slot.
+    private func find(_ name: UnsafeRawBufferPointer, hash: UInt64) -> (slot: Int, id: UInt32?) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return bytes.withUnsafeBytes { known in
+            while true {
+                let entry = slots[slot]
+                if entry == 0 { return (slot, nil) }
+                let id = Int(entry) - 1
+                if hashes[id] == hash {
+                    let start = id == 0 ? 0 : ends[id - 1]
+                    if ends[id] - start == name.count,
+                        name.isEmpty || memcmp(known.baseAddress! + start, name.baseAddress!, name.count) == 0
+                    {
+                        return (slot, UInt32(id))
+                    }
+                }
+                slot = (slot + 1) & mask
+            }
+        }
     }
 
     private mutating func grow() {
