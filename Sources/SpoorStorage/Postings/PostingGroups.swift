@@ -27,8 +27,10 @@ struct PostingGroups: Sendable {
     private var groups: [Group] = []
     /// Every group's prefix bytes, back to back.
     private var arena: [UInt8] = []
-    /// Open-addressing table of group indexes + 1 (0: empty); its size is a power of two.
-    private var slots: [UInt32] = []
+    /// Open-addressing table; its size is a power of two. Each slot holds the group's index + 1 in its low 32 bits (0:
+    /// empty) and the high 32 bits of the group's hash above them, so a probe past another group reads neither that
+    /// group nor its prefix (in a pending index of a million groups, each of those reads is a cache miss).
+    private var slots: [UInt64] = []
     /// Every span whose postings were added: its start, trace id and duration, once for all its postings.
     private var spans: [Posting] = []
     /// Every posting, in the order added: its span (index in `spans`), its group, and the index + 1 of the previous
@@ -54,7 +56,7 @@ struct PostingGroups: Sendable {
     /// Memory held, for the write queue's bound and the memory gauge.
     var memoryBytes: Int {
         spans.capacity * MemoryLayout<Posting>.stride + postings.capacity * MemoryLayout<Entry>.stride + arena.capacity
-            + groups.capacity * MemoryLayout<Group>.stride + slots.count * 4
+            + groups.capacity * MemoryLayout<Group>.stride + slots.count * 8
     }
 
     private mutating func append(span: UInt32, to group: Int) {
@@ -69,13 +71,14 @@ struct PostingGroups: Sendable {
 
     /// The index of the group of (bucket, prefix), created when new.
     private mutating func group(bucket: BucketRef, withDurations: Bool, prefix: UnsafeRawBufferPointer, hash: UInt64) -> Int {
-        if let (_, found) = find(bucket: bucket, prefix: prefix, hash: hash), let found { return found }
+        // Grown first (at most one group early), so one probe finds the group or the slot for it.
         if (groups.count + 1) * 4 > slots.count * 3 { grow() }
-        guard let (slot, _) = find(bucket: bucket, prefix: prefix, hash: hash) else { preconditionFailure("full group table") }
+        guard let (slot, found) = find(bucket: bucket, prefix: prefix, hash: hash) else { preconditionFailure("full group table") }
+        if let found { return found }
         groups.append(
             Group(bucket: bucket, hash: hash, prefixOffset: arena.count, prefixLength: prefix.count, withDurations: withDurations))
         arena.append(contentsOf: prefix)
-        slots[slot] = UInt32(groups.count)
+        slots[slot] = Self.slotEntry(hash: hash, index: groups.count - 1)
         return groups.count - 1
     }
 
@@ -89,11 +92,14 @@ struct PostingGroups: Sendable {
             while true {
                 let entry = slots[slot]
                 if entry == 0 { return (slot, nil) }
-                let group = groups[Int(entry) - 1]
-                if group.hash == hash, group.bucket == bucket, group.prefixLength == prefix.count,
-                    prefix.isEmpty || memcmp(arena.baseAddress! + group.prefixOffset, prefix.baseAddress!, prefix.count) == 0
-                {
-                    return (slot, Int(entry) - 1)
+                if entry >> 32 == hash >> 32 {
+                    let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    let group = groups[index]
+                    if group.hash == hash, group.bucket == bucket, group.prefixLength == prefix.count,
+                        prefix.isEmpty || memcmp(arena.baseAddress! + group.prefixOffset, prefix.baseAddress!, prefix.count) == 0
+                    {
+                        return (slot, index)
+                    }
                 }
                 slot = (slot + 1) & mask
             }
@@ -102,13 +108,18 @@ struct PostingGroups: Sendable {
 
     private mutating func grow() {
         let size = max(64, slots.count * 2)
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         let mask = size - 1
         for (index, group) in groups.enumerated() {
             var slot = Int(truncatingIfNeeded: group.hash) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt32(index + 1)
+            slots[slot] = Self.slotEntry(hash: group.hash, index: index)
         }
+    }
+
+    @inline(__always)
+    private static func slotEntry(hash: UInt64, index: Int) -> UInt64 {
+        hash & 0xFFFF_FFFF_0000_0000 | UInt64(index + 1)
     }
 
     /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
@@ -406,7 +417,7 @@ struct PostingGroups: Sendable {
         // Each group's entries, sorted by (slot, number, duration), highest first, and cut into lists per slot. An entry
         // is `slot << 32 | number` (a slot, start / 60 s, stays below 2^32), with its duration in duration groups; the
         // slot and the group's tenant and bucket give the table.
-        var keys: [UInt64] = []
+        var keys: [UInt64] = []  // complemented: see the sort
         var timed: [(key: UInt64, duration: UInt64)] = []
         var list: [TracePosting] = []
         for (index, group) in groups.enumerated() where setOf[index] >= 0 {
@@ -416,24 +427,24 @@ struct PostingGroups: Sendable {
                 let span = Int(byGroup[position])
                 let table = Int(tableOfSpan[span])
                 let key = tables[table].slot << 32 | UInt64(tables[table].numbers[Int(traceOfSpan[span])])
-                if group.withDurations { timed.append((key, spans[span].durationNanos)) } else { keys.append(key) }
+                if group.withDurations { timed.append((key, spans[span].durationNanos)) } else { keys.append(~key) }
             }
             if group.withDurations {
                 timed.sort { $0.key != $1.key ? $0.key > $1.key : $0.duration > $1.duration }
             } else {
-                keys.sort(by: >)
+                keys.sort()  // ascending complements: highest keys first, with the plain `<` (no comparison closure)
             }
             let count = group.withDurations ? timed.count : keys.count
             let prefix = arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)]
             var first = 0
             while first < count {
-                let slot = (group.withDurations ? timed[first].key : keys[first]) >> 32
+                let slot = (group.withDurations ? timed[first].key : ~keys[first]) >> 32
                 guard let tableNumber = tableIndex[SlotKey(set: setOf[index], slot: slot)] else { preconditionFailure("slot without a table") }
                 let table = tables[tableNumber]
                 list.removeAll(keepingCapacity: true)
                 var next = first
                 while next < count, list.count < PostingList.maxEntries {
-                    let key = group.withDurations ? timed[next].key : keys[next]
+                    let key = group.withDurations ? timed[next].key : ~keys[next]
                     guard key >> 32 == slot else { break }
                     let entry = TracePosting(number: key & 0xFFFF_FFFF, durationNanos: group.withDurations ? timed[next].duration : 0)
                     if list.last != entry { list.append(entry) }  // repeats removed
