@@ -1,0 +1,86 @@
+import SpoorModel
+
+/// Index postings written but not yet flushed as posting lists, with the journal entries that hold them.
+struct PendingIndex {
+    var groups = PostingGroups()
+    var rollups = PendingRollups()
+    var summaries = PendingSummaries()
+    /// What the running index flush is writing: moved out of the fields above when it starts, so writes go on adding
+    /// to them meanwhile, and dropped once its batch is written (put back when the write fails). Readers see both.
+    var flushing: FlushingIndex?
+    /// Twice the flushes so far, plus one while a flush is writing its batch (a sequence lock): a reader of both the
+    /// pending rollups and the store accepts its result only when it saw the same even value before and after.
+    var flushes: UInt64 = 0
+    /// Memory held by the postings, the rollups and the trace summaries, the flushing ones included.
+    var memoryBytes: Int { liveMemoryBytes + (flushing?.memoryBytes ?? 0) }
+    /// Memory held by what the next flush will write.
+    var liveMemoryBytes: Int { groups.memoryBytes + rollups.memoryBytes + summaries.memoryBytes }
+    var journal: [UInt64] = []
+    var nextSequence: UInt64 = 1
+    var lastFlushNanos: UInt64 = 0
+    /// The `now` of the latest write.
+    var lastWriteNanos: UInt64 = 0
+    /// When the last flush failed (0: none).
+    var lastFailureNanos: UInt64 = 0
+
+    /// Journal sequences at or above this are corrupt (a store would need 2^62 writes to reach it).
+    static let maxSequence: UInt64 = 1 << 62
+
+    /// The pending postings of one index key in a bucket (the flushing ones included), or nil when there are none.
+    func postings(bucket: UInt64, width: UInt64, prefix: [UInt8]) -> [Posting]? {
+        let live = groups.postings(bucket: bucket, width: width, prefix: prefix)
+        guard let flushed = flushing?.groups.postings(bucket: bucket, width: width, prefix: prefix) else { return live }
+        return (live ?? []) + flushed  // in no particular order: scans sort them
+    }
+
+    /// The pending rollups of one service (the flushing ones included); see `PendingRollups.slots`.
+    func rollupSlots(tenant: String, service: String, resolution: RollupResolution)
+        -> [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)]
+    {
+        rollups.slots(tenant: tenant, service: service, resolution: resolution)
+            + (flushing?.rollups.slots(tenant: tenant, service: service, resolution: resolution) ?? [])
+    }
+
+    /// The pending summary of a trace (the flushing one included).
+    func summary(tenant: String, traceID: TraceID, buckets: [BucketRef]) -> TraceSummary? {
+        let live = summaries.summary(tenant: tenant, traceID: traceID, buckets: buckets)
+        guard var total = flushing?.summaries.summary(tenant: tenant, traceID: traceID, buckets: buckets) else { return live }
+        if let live { total.merge(live) }
+        return total
+    }
+
+    /// Moves everything pending into `flushing` (which must be empty) and returns it.
+    mutating func startFlush() -> FlushingIndex {
+        let taken = FlushingIndex(groups: groups, rollups: rollups, summaries: summaries, journal: journal)
+        flushing = taken
+        groups = PostingGroups()
+        rollups = PendingRollups()
+        summaries = PendingSummaries()
+        journal = []
+        return taken
+    }
+
+    /// Puts a failed flush's postings, rollups, summaries and journal entries back in front of what came since.
+    mutating func abandonFlush() {
+        guard var taken = flushing else { return }
+        flushing = nil
+        taken.groups.merge(groups)
+        taken.rollups.merge(rollups)
+        taken.summaries.merge(summaries)
+        groups = taken.groups
+        rollups = taken.rollups
+        summaries = taken.summaries
+        journal = taken.journal + journal
+    }
+}
+
+/// What one index flush writes: the pending index as it was when the flush started.
+struct FlushingIndex {
+    var groups: PostingGroups
+    var rollups: PendingRollups
+    var summaries: PendingSummaries
+    /// The journal entries the flush deletes.
+    var journal: [UInt64]
+
+    var memoryBytes: Int { groups.memoryBytes + rollups.memoryBytes + summaries.memoryBytes }
+}
