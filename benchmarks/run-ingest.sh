@@ -60,6 +60,12 @@ if [ "$PROTOCOL" = udp-compact ]; then sleep 2; fi
 kill -TERM $SERVER; wait $SERVER || true
 "$BIN" inspect --data-dir "$WORK/data-bytes"
 
+case "$PROTOCOL" in otlp-grpc|thrift-http)
+    echo "== spoor bench-ingest: the same work in process, one thread, thread CPU per stage (no network)"
+    "$BIN" bench-ingest --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-stages" | tail -n +2
+    ;;
+esac
+
 echo "== db_bench baseline (same machine, same session): 1M keys, 300-byte values, batches of 1000"
 for bench in fillseq fillrandom; do
     db_bench --benchmarks=$bench --num=1000000 --value_size=300 --batch_size=1000 --compression_type=lz4 \
