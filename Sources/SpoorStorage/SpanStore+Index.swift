@@ -99,8 +99,8 @@ extension SpanStore {
             try pushHead(runs.count - 1, from: 0)
         }
         try addRun(
-            (unflushed ?? []).filter { $0.slotOverlaps(startMin, startMax) }.sorted { $0.start > $1.start }
-                .map { Candidate(start: $0.start, traceID: $0.traceID) })
+            (unflushed ?? []).filter { $0.overlaps(startMin, startMax) }
+                .map { Candidate(start: min($0.lastStart, startMax), traceID: $0.traceID) }.sorted { $0.start > $1.start })
         var decoded: [RawPosting] = []
         var perTrace: [TracePosting] = []
         var segments: [(table: UInt64, end: Int)] = []

@@ -106,7 +106,6 @@ struct SpanStoreTests {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
-        // A minute apart: pending postings are matched to a window by their minute (see `Posting.slotOverlaps`).
         let spans = (1...5).map {
             SpanBuilder.span(trace: $0, span: 1, service: "s", startMicros: Self.t0 + $0 * 60_000_000, durationMicros: $0 * 10,
                 tags: [.int64("n", Int64($0 % 2))])

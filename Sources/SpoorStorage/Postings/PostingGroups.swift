@@ -41,6 +41,9 @@ struct PostingGroups: Sendable {
         var span: UInt32
         var group: UInt32
         var previous: UInt32
+        /// The span with the latest start among those this posting stands for (`span` has the earliest; see
+        /// `addPrefix`).
+        var latest: UInt32
     }
     private var scratch: [UInt8] = []
 
@@ -59,8 +62,8 @@ struct PostingGroups: Sendable {
             + groups.capacity * MemoryLayout<Group>.stride + slots.count * 8
     }
 
-    private mutating func append(span: UInt32, to group: Int) {
-        postings.append(Entry(span: span, group: UInt32(group), previous: groups[group].last))
+    private mutating func append(span: UInt32, latest: UInt32? = nil, to group: Int) {
+        postings.append(Entry(span: span, group: UInt32(group), previous: groups[group].last, latest: latest ?? span))
         groups[group].last = UInt32(postings.count)
         groups[group].count += 1
     }
@@ -165,27 +168,37 @@ struct PostingGroups: Sendable {
         }
     }
 
-    /// Adds one posting under `prefix` (a new group copies it), of a span of its own.
+    /// Adds one posting under `prefix` (a new group copies it), of a span of its own. Never merged into the group's
+    /// last posting: without a duration posting of its own, the span's start would not reach its slot table.
     mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
         spans.append(posting)
-        addPrefix(of: prefix, posting: UInt32(spans.count - 1), bucket: bucket, withDurations: withDurations)
+        addPrefix(of: prefix, posting: UInt32(spans.count - 1), bucket: bucket, withDurations: withDurations, mergeRepeats: false)
     }
 
     /// Adds a posting of the span at `posting` in `spans` under `prefix` (a new group copies it).
     ///
-    /// A posting of the same trace and slot (`Keys.postingSlotNanos`) as the group's last one is left out: a list holds
-    /// a trace once per slot, and its slot table keeps the trace's first and last start from every span (each span has
-    /// a duration posting, never left out). Scans of pending postings therefore match them by slot, not by start
-    /// (`Posting.slotOverlaps`). Spans of one trace and service come in runs, so most repeats are caught here.
-    private mutating func addPrefix(of prefix: [UInt8], posting: UInt32, bucket: BucketRef, withDurations: Bool) {
+    /// A posting of the same trace and slot (`Keys.postingSlotNanos`) as the group's last one is merged into it: the
+    /// last one then stands for both, keeping the earliest start in `span` and the latest in `latest`. A list holds a
+    /// trace once per slot anyway, and its slot table keeps the trace's first and last start from every span (each
+    /// span has a duration posting, never merged). Spans of one trace and service come in runs, so most repeats are
+    /// caught here.
+    private mutating func addPrefix(
+        of prefix: [UInt8], posting: UInt32, bucket: BucketRef, withDurations: Bool, mergeRepeats: Bool = true
+    ) {
         let index = prefix.withUnsafeBytes {
             group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
         }
         let last = groups[index].last
-        if !withDurations, last != 0 {
-            let previous = spans[Int(postings[Int(last) - 1].span)]
+        if mergeRepeats, !withDurations, last != 0 {
+            let kept = Int(last) - 1
+            let earliest = spans[Int(postings[kept].span)]
             let current = spans[Int(posting)]
-            if previous.traceID == current.traceID, previous.start / Keys.postingSlotNanos == current.start / Keys.postingSlotNanos {
+            if earliest.traceID == current.traceID, earliest.start / Keys.postingSlotNanos == current.start / Keys.postingSlotNanos {
+                if current.start < earliest.start {
+                    postings[kept].span = posting
+                } else if current.start > spans[Int(postings[kept].latest)].start {
+                    postings[kept].latest = posting
+                }
                 return
             }
         }
@@ -212,7 +225,9 @@ struct PostingGroups: Sendable {
         if spans.count + other.spans.count > spans.capacity { spans.reserveCapacity(max(spans.count + other.spans.count, spans.capacity * 2)) }
         let base = UInt32(spans.count)
         spans.append(contentsOf: other.spans)
-        for posting in other.postings { append(span: base + posting.span, to: remap[Int(posting.group)]) }
+        for posting in other.postings {
+            append(span: base + posting.span, latest: base + posting.latest, to: remap[Int(posting.group)])
+        }
     }
 
     /// The postings of one group (a copy, for a scan), or nil.
@@ -232,7 +247,9 @@ struct PostingGroups: Sendable {
         while next != 0 {
             let posting = postings[Int(next) - 1]
             let span = spans[Int(posting.span)]
-            result.append(withDurations ? span : Posting(start: span.start, traceID: span.traceID))
+            result.append(
+                withDurations
+                    ? span : Posting(start: span.start, traceID: span.traceID, lastStart: spans[Int(posting.latest)].start))
             next = posting.previous
         }
         return result
@@ -257,14 +274,16 @@ struct PostingGroups: Sendable {
             }
         }
         var keptSpan = [UInt32](repeating: .max, count: spans.count)
-        for posting in postings {
-            let (span, group) = (posting.span, posting.group)
-            guard let target = remap[Int(group)] else { continue }
+        func keep(_ span: UInt32) -> UInt32 {
             if keptSpan[Int(span)] == .max {
                 keptSpan[Int(span)] = UInt32(kept.spans.count)
                 kept.spans.append(spans[Int(span)])
             }
-            kept.append(span: keptSpan[Int(span)], to: target)
+            return keptSpan[Int(span)]
+        }
+        for posting in postings {
+            guard let target = remap[Int(posting.group)] else { continue }
+            kept.append(span: keep(posting.span), latest: keep(posting.latest), to: target)
         }
         self = kept
     }

@@ -5,19 +5,22 @@ package struct Posting: Hashable, Sendable {
     package var start: UInt64
     package var traceID: TraceID
     package var durationNanos: UInt64
+    /// The latest start of the spans of its trace this posting stands for: a pending posting keeps the earliest start
+    /// of the repeats it stands for (same key, trace and slot, see `PostingGroups.addPrefix`) in `start`. Equal to
+    /// `start` otherwise.
+    package var lastStart: UInt64
 
-    package init(start: UInt64, traceID: TraceID, durationNanos: UInt64 = 0) {
+    package init(start: UInt64, traceID: TraceID, durationNanos: UInt64 = 0, lastStart: UInt64? = nil) {
         self.start = start
         self.traceID = traceID
         self.durationNanos = durationNanos
+        self.lastStart = max(start, lastStart ?? start)
     }
 
-    /// True when the slot of `start` (`Keys.postingSlotNanos`) overlaps `[startMin, startMax]`: pending postings
-    /// keep one span's start for all the spans of its trace in that slot (`PostingGroups.addPrefix`).
-    package func slotOverlaps(_ startMin: UInt64, _ startMax: UInt64) -> Bool {
-        let slotStart = start - start % Keys.postingSlotNanos
-        let slotLast = slotStart > .max - (Keys.postingSlotNanos - 1) ? .max : slotStart + (Keys.postingSlotNanos - 1)
-        return slotStart <= startMax && slotLast >= startMin
+    /// True when `[start, lastStart]` overlaps `[startMin, startMax]`: one of the spans the posting stands for may
+    /// start in the window.
+    package func overlaps(_ startMin: UInt64, _ startMax: UInt64) -> Bool {
+        start <= startMax && lastStart >= startMin
     }
 
     /// Newest first, then by trace id and duration, descending (a total order, so encoding is deterministic).
