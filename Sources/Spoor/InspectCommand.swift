@@ -24,7 +24,11 @@ struct InspectCommand: AsyncParsableCommand {
         print("buckets: \(stats.buckets)")
         print("spans: \(stats.spans)")
         print("sst bytes: \(stats.sstBytes)")
-        if stats.spans > 0 { print("bytes per span: \(stats.sstBytes / stats.spans)") }
+        if stats.spans > 0 {
+            // One decimal: a floor would read 80.9 as 80.
+            let tenths = (stats.sstBytes * 10 + stats.spans / 2) / stats.spans
+            print("bytes per span: \(tenths / 10).\(tenths % 10)")
+        }
         if stats.spans > 0 {
             print("uncompressed bytes per span by key type (entries per span):")
             for (type, totals) in stats.byType.sorted(by: { $0.key < $1.key }) {

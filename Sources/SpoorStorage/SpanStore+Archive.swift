@@ -34,7 +34,7 @@ extension SpanStore {
                         value, family: bucket.family, bucket: bucket.startSeconds, names: &names, traceID: traceID, chunkStart: start,
                         into: &spans)
                     let chunk = encoder.encode(spans, Array(spans.indices)[...], traceID: traceID, chunkStart: start, bucket: bucket.ref)
-                    let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: start, contentHash: WordHash.hash(chunk))
+                    let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: start, contentHash: WordHash.hash32(chunk))
                     batch.put(archiveFamily, key: key, value: chunk)
                     copied += spans.count
                     return true

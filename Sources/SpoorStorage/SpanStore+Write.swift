@@ -80,7 +80,7 @@ extension SpanStore {
                 spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket,
                 share: chunk.key.bucket.endNanos > retentionCutoff)
             let key = Keys.spanChunk(
-                tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash(value))
+                tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash32(value))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
             prepared.summaries.add(summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)

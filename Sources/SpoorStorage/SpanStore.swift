@@ -323,10 +323,11 @@ package final class SpanStore: Sendable {
         do {
             try database.scan(family, lower: prefix, upper: upper) { key, value in
                 guard let start = Keys.readUInt64(key, at: offset) else { throw StorageError.corrupt("span key") }
-                switch (value.first, key.count - offset) {
-                case (SpanChunkCodec.version, 16):
+                let suffix = key.count - offset
+                switch (value.first, suffix) {
+                case (SpanChunkCodec.version, _) where Keys.isChunkSuffix(suffix):
                     try SpanChunkCodec.decode(value, traceID: traceID, chunkStart: start, into: &spans)
-                case (SpanChunkCodec.sharedNamesVersion, 16):
+                case (SpanChunkCodec.sharedNamesVersion, _) where Keys.isChunkSuffix(suffix):
                     try decodeSharedChunk(value, family: family, bucket: bucket, names: &names, traceID: traceID, chunkStart: start, into: &spans)
                 case (StoredSpanCodec.version, 20):
                     guard let spanID = Keys.readUInt64(key, at: offset + 8) else { throw StorageError.corrupt("span key") }

@@ -179,6 +179,15 @@ struct SpanChunkCodecTests {
         }
         let oneSpan = Keys.span(tenant: "", traceID: id, start: 1, spanID: SpanID(2), contentHash: 3)
         #expect(oneSpan.withUnsafeBytes { Keys.parseSpanChunk($0) } == nil)
+        // Stores before the 32-bit hash wrote a 64-bit one: those keys still parse; other lengths do not.
+        let prefix = Keys.spanPrefix(tenant: "acme", traceID: id)
+        let older = prefix + [0, 0, 0, 0, 0, 0, 0, 99] + [UInt8](repeating: 7, count: 8)
+        #expect(older.withUnsafeBytes { Keys.parseSpanChunk($0) }?.chunkStart == 99)
+        for extra in [0, 3, 7, 9, 12] {  // suffixes of 8, 11, 15, 17 and 20 (a one-span record's) bytes
+            let odd = prefix + [0, 0, 0, 0, 0, 0, 0, 99] + [UInt8](repeating: 7, count: extra)
+            #expect(odd.withUnsafeBytes { Keys.parseSpanChunk($0) } == nil)
+        }
+        #expect(Keys.spanChunk(tenant: "acme", traceID: id, chunkStart: 99, contentHash: 5).count == prefix.count + 12)
     }
 }
 
@@ -240,6 +249,36 @@ struct SpanChunkStoreTests {
         let read = try store.trace(tenant: "", traceID: chunked.traceID)
         #expect(read == [old, chunked].sorted { $0.startTimeUnixNanos < $1.startTimeUnixNanos })
         #expect(try store.statistics().spans == 3)
+    }
+
+    /// Stores before the 32-bit content hash keyed chunks with a 64-bit one: such chunks read, count and archive as
+    /// today's do, beside chunks written now.
+    @Test func chunksKeyedWithTheOlderLongHashStillRead() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let first = SpanBuilder.span(trace: 4, span: 1, service: "a", startMicros: Self.t0 + 1, tags: [.string("k", "v")])
+        _ = try store.write([store.prepare(tenant: "", spans: [first])], now: Self.now)
+        let family = try #require(store.allBuckets.first).family
+        var written: [([UInt8], [UInt8])] = []
+        try store.database.scan(family, lower: [0, Keys.spanTag], upper: [0, Keys.spanTag + 1]) { key, value in
+            written.append(([UInt8](key), [UInt8](value)))
+            return true
+        }
+        let (key, value) = try #require(written.first)
+        #expect(written.count == 1 && key.count == Keys.spanPrefix(tenant: "", traceID: first.traceID).count + 12)
+        // Rewrite it the way earlier stores keyed it: the same start, then a 64-bit hash.
+        let batch = try WriteBatch()
+        batch.delete(family, key: key)
+        batch.put(family, key: Array(key.prefix(key.count - 4)) + [1, 2, 3, 4, 5, 6, 7, 8], value: value)
+        try store.database.write(batch, sync: false)
+        let second = SpanBuilder.span(trace: 4, span: 2, service: "b", startMicros: Self.t0 + 2)
+        _ = try store.write([store.prepare(tenant: "", spans: [second])], now: Self.now)
+        #expect(try spanRecords(store) == 2)
+        #expect(try store.trace(tenant: "", traceID: first.traceID) == [first, second])
+        #expect(try store.statistics().spans == 2)
+        #expect(try store.archive(tenant: "", traceID: first.traceID) == 2)
+        #expect(try store.archivedTrace(tenant: "", traceID: first.traceID) == [first, second])
     }
 
     @Test func largeTracesAreSplitIntoBoundedChunks() throws {

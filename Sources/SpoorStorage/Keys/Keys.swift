@@ -18,7 +18,8 @@ import Glibc
 /// [start, start+width); retention drops a whole family:
 ///   summary    tenant 0x01 id                                       → TraceSummary merge operands
 ///   span       tenant 0x10 id [start:u64 BE][spanID:u64 BE][hash:u32 BE] → StoredSpanCodec value (older stores)
-///   chunk      tenant 0x10 id [chunkStart:u64 BE][hash:u64 BE] → SpanChunkCodec value (a trace's spans of a request)
+///   chunk      tenant 0x10 id [chunkStart:u64 BE][hash:u32 BE] → SpanChunkCodec value (a trace's spans of a request;
+///                                                                     stores before 2026-11-26 wrote a u64 hash)
 ///   names      0x00 0x12 [number:u32 BE]                            → utf8: a name the bucket's v3 chunks share
 ///                                                                     (`ChunkNames`; the store's, not a tenant's)
 ///   traces     tenant 0x11 [hash:u64 BE]                            → TraceTable (the trace ids v2 posting lists number)
@@ -287,19 +288,25 @@ package enum Keys {
         return key
     }
 
-    /// `tenant 0x10 id chunkStart hash` — a chunk of a trace's spans (`SpanChunkCodec`); its 16-byte suffix tells it
-    /// from a one-span record's 20-byte one.
-    package static func spanChunk(tenant: String, traceID: TraceID, chunkStart: UInt64, contentHash: UInt64) -> [UInt8] {
+    /// `tenant 0x10 id chunkStart hash` — a chunk of a trace's spans (`SpanChunkCodec`). The hash of the value only
+    /// tells apart chunks of one trace with the same earliest start (a retried request writes the same key again), so
+    /// 32 bits are enough; stores written before 2026-11-26 have a 64-bit one. The suffix length (12 or 16 bytes)
+    /// tells a chunk from a one-span record (20 bytes).
+    package static func spanChunk(tenant: String, traceID: TraceID, chunkStart: UInt64, contentHash: UInt32) -> [UInt8] {
         var key = spanPrefix(tenant: tenant, traceID: traceID)
         appendUInt64(chunkStart, to: &key)
-        appendUInt64(contentHash, to: &key)
+        appendUInt32(contentHash, to: &key)
         return key
     }
 
+    /// Whether a suffix of this length (after `spanPrefix`) is a chunk's.
+    @inline(__always)
+    package static func isChunkSuffix(_ length: Int) -> Bool { length == 12 || length == 16 }
+
     /// The tenant, trace id and chunk start of a span chunk key, or nil.
     package static func parseSpanChunk(_ key: UnsafeRawBufferPointer) -> (tenant: String, traceID: TraceID, chunkStart: UInt64)? {
-        guard let length = key.first.map(Int.init), key.count == length + 1 + 1 + 16 + 16, key[length + 1] == spanTag,
-            let traceID = readTraceID(key, at: length + 2), let start = readUInt64(key, at: length + 18)
+        guard let length = key.first.map(Int.init), key.count > length + 18, isChunkSuffix(key.count - length - 18),
+            key[length + 1] == spanTag, let traceID = readTraceID(key, at: length + 2), let start = readUInt64(key, at: length + 18)
         else { return nil }
         return (String(decoding: UnsafeRawBufferPointer(rebasing: key[1..<(1 + length)]), as: UTF8.self), traceID, start)
     }

@@ -101,7 +101,7 @@ package final class RocksDatabase: @unchecked Sendable {
             if let filter = rocksdb_filterpolicy_create_bloom(10) {
                 rocksdb_block_based_options_set_filter_policy(table, filter)
             }
-            rocksdb_block_based_options_set_block_size(table, 16 * 1024)
+            rocksdb_block_based_options_set_block_size(table, 32 * 1024)
             if let cache = rocksdb_cache_create_lru(tuning.blockCacheBytes) {
                 rocksdb_block_based_options_set_block_cache(table, cache)
                 rocksdb_cache_destroy(cache)  // the table options keep their own reference
