@@ -120,6 +120,27 @@ struct RollupStoreTests {
         #expect(tracker.record(tenant: "t", [span(2, 3, parent: 1, "b")]).isEmpty)
     }
 
+    /// Children that arrive before their parent, over several writes, all complete when it comes, oldest first; the
+    /// waiting children are bounded by the generation size, not only the parents they wait for.
+    @Test func childrenWaitingForOneParentCompleteInArrivalOrder() {
+        var tracker = DependencyTracker(generationSize: 8)
+        let bucket = BucketRef(start: 0, width: 60)
+        func span(_ trace: UInt64, _ id: UInt64, parent: UInt64? = nil, _ service: String, start: UInt64 = 0) -> EdgeSpan {
+            EdgeSpan(
+                traceID: TraceID(high: 7, low: trace), spanID: SpanID(id), parentSpanID: parent.map { SpanID($0) },
+                service: service, startNanos: start, bucket: bucket)
+        }
+        for child: UInt64 in 2...5 { #expect(tracker.record(tenant: "", [span(1, child, parent: 1, "c\(child)", start: child)]).isEmpty) }
+        let found = tracker.record(tenant: "", [span(1, 1, "root")])
+        #expect(found.map { "\($0.parent)>\($0.child)@\($0.childStartNanos)" } == ["root>c2@2", "root>c3@3", "root>c4@4", "root>c5@5"])
+        // Taken once: the same parent resent completes nothing.
+        #expect(tracker.record(tenant: "", [span(1, 1, "root")]).isEmpty)
+        // Twenty children of another, never-seen parent: only the last two generations' worth are kept.
+        for child: UInt64 in 10..<30 { _ = tracker.record(tenant: "", [span(2, child, parent: 1, "w")]) }
+        let late = tracker.record(tenant: "", [span(2, 1, "p")])
+        #expect(!late.isEmpty && late.count <= 16 && late.allSatisfy { $0.parent == "p" && $0.child == "w" })
+    }
+
     /// Past `maxServices` distinct names the tracker forgets everything, between writes: the numbers a write hands out
     /// stay valid for all of its spans, and edges keep their right names afterwards.
     @Test func trackerForgetsServicesBetweenWritesOnly() {

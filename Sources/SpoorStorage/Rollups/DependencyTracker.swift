@@ -26,29 +26,71 @@ struct FoundEdge: Hashable {
 /// and the old previous one is forgotten, which bounds memory (about `2 × generationSize` spans). An edge whose two
 /// ends arrive further apart than that, or across a restart, is not counted.
 struct DependencyTracker {
-    private struct Known {
-        var service: UInt32
-    }
-
     private struct Waiting {
         var childService: UInt32
         var childStartNanos: UInt64
         var bucket: BucketRef
+        /// Index + 1 of the next child waiting for the same parent (0: none).
+        var next: UInt32
+    }
+
+    /// Children waiting for their parent: the parent's key → index + 1 of the newest child in `children`, which chain
+    /// backwards through `next`.
+    private struct WaitingGeneration {
+        var parents: KeyTable
+        var children: [Waiting] = []
+
+        init(limit: Int) { parents = KeyTable(limit: limit) }
+
+        /// Whether one more child could overload it (the chains of removed parents stay in `children` until the
+        /// generation is dropped, so it is bounded by children, not only parents).
+        var isFull: Bool { parents.isFull || children.count >= parents.limit }
+
+        mutating func add(parent: UInt64, _ child: Waiting) {
+            var child = child
+            child.next = parents.value(parent) ?? 0
+            children.append(child)
+            parents.set(parent, UInt32(children.count))
+        }
+
+        /// Removes the children waiting for `parent` and appends them, oldest first.
+        mutating func take(parent: UInt64, into found: inout [Waiting]) {
+            guard !parents.isEmpty, var next = parents.remove(parent) else { return }
+            let first = found.count
+            while next != 0 {
+                found.append(children[Int(next) - 1])
+                next = children[Int(next) - 1].next
+            }
+            found[first...].reverse()
+        }
+
+        mutating func removeAll() {
+            parents.removeAll()
+            children.removeAll(keepingCapacity: true)
+        }
     }
 
     let generationSize: Int
     /// Distinct service names above which the tracker forgets everything (ids would otherwise pin unbounded strings).
     let maxServices: Int
-    private var known: [UInt64: Known] = [:]
-    private var knownPrevious: [UInt64: Known] = [:]
-    private var waiting: [UInt64: [Waiting]] = [:]
-    private var waitingPrevious: [UInt64: [Waiting]] = [:]
+    /// Remembered spans: key → service number. Two generations; when the current one is full, it becomes the previous.
+    private var known: KeyTable
+    private var knownPrevious: KeyTable
+    private var waiting: WaitingGeneration
+    private var waitingPrevious: WaitingGeneration
     private var serviceIDs: [String: UInt32] = [:]
     private var serviceNames: [String] = []
+
+    /// Seeds every span key, so span ids a client chooses cannot be made to collide in the tables.
+    private static let seed = UInt64.random(in: .min ... .max)
 
     init(generationSize: Int = 500_000, maxServices: Int = 100_000) {
         self.generationSize = max(1, generationSize)
         self.maxServices = max(1, maxServices)
+        known = KeyTable(limit: self.generationSize)
+        knownPrevious = KeyTable(limit: self.generationSize)
+        waiting = WaitingGeneration(limit: self.generationSize)
+        waitingPrevious = WaitingGeneration(limit: self.generationSize)
     }
 
     /// Spans remembered (both generations), for tests.
@@ -78,7 +120,7 @@ struct DependencyTracker {
                 service = intern(span.service)
                 lastService = (span.service, service)
             }
-            insertKnown(key, Known(service: service))
+            insertKnown(key, service: service)
             fresh.append((key, span, service))
         }
         for (_, span, service) in fresh {
@@ -87,16 +129,22 @@ struct DependencyTracker {
             if let parent = lookup(parentKey) {
                 edges.append(
                     FoundEdge(
-                        parent: serviceNames[Int(parent.service)], child: span.service, childStartNanos: span.startNanos,
+                        parent: serviceNames[Int(parent)], child: span.service, childStartNanos: span.startNanos,
                         bucket: span.bucket))
             } else {
-                waiting[parentKey, default: []].append(
-                    Waiting(childService: service, childStartNanos: span.startNanos, bucket: span.bucket))
+                if waiting.isFull {
+                    swap(&waiting, &waitingPrevious)
+                    waiting.removeAll()
+                }
+                waiting.add(
+                    parent: parentKey, Waiting(childService: service, childStartNanos: span.startNanos, bucket: span.bucket, next: 0))
             }
         }
+        var children: [Waiting] = []
         for (key, span, _) in fresh {
-            var children = waiting.removeValue(forKey: key) ?? []
-            children += waitingPrevious.removeValue(forKey: key) ?? []
+            children.removeAll(keepingCapacity: true)
+            waiting.take(parent: key, into: &children)
+            waitingPrevious.take(parent: key, into: &children)
             for child in children {
                 edges.append(
                     FoundEdge(
@@ -104,22 +152,17 @@ struct DependencyTracker {
                         childStartNanos: child.childStartNanos, bucket: child.bucket))
             }
         }
-        if waiting.count > generationSize {
-            waitingPrevious = waiting
-            waiting = [:]
-        }
         return edges
     }
 
-    private func lookup(_ key: UInt64) -> Known? { known[key] ?? knownPrevious[key] }
+    private func lookup(_ key: UInt64) -> UInt32? { known.value(key) ?? knownPrevious.value(key) }
 
-    private mutating func insertKnown(_ key: UInt64, _ value: Known) {
-        if known.count >= generationSize {
-            knownPrevious = known
-            known = [:]
-            known.reserveCapacity(generationSize)
+    private mutating func insertKnown(_ key: UInt64, service: UInt32) {
+        if known.isFull {
+            swap(&known, &knownPrevious)
+            known.removeAll()
         }
-        known[key] = value
+        known.set(key, service)
     }
 
     private mutating func intern(_ service: String) -> UInt32 {
@@ -132,32 +175,25 @@ struct DependencyTracker {
 
     /// Forgets every span, waiting child and service name: the service table grew past `maxServices`.
     private mutating func forgetEverything() {
-        known = [:]
-        knownPrevious = [:]
-        waiting = [:]
-        waitingPrevious = [:]
+        known.removeAll()
+        knownPrevious.removeAll()
+        waiting.removeAll()
+        waitingPrevious.removeAll()
         serviceIDs = [:]
         serviceNames = []
     }
 
-    /// FNV-1a over tenant, trace id and span id: the map key of a span.
-    static func key(tenant: String, traceID: TraceID, spanID: SpanID) -> UInt64 {
-        key(tenantHash(tenant), traceID: traceID, spanID: spanID)
-    }
-
-    /// The FNV-1a state after a tenant's bytes and their terminator: where every key of that tenant starts.
-    private static func tenantHash(_ tenant: String) -> FNV1a64 {
+    /// The seeded hash of a tenant's bytes: where every key of that tenant starts.
+    private static func tenantHash(_ tenant: String) -> UInt64 {
         var hasher = FNV1a64()
         for byte in tenant.utf8 { hasher.add(byte) }
-        hasher.add(0xFF)
-        return hasher
+        return WordHash.mix(hasher.value ^ seed)
     }
 
-    private static func key(_ tenant: FNV1a64, traceID: TraceID, spanID: SpanID) -> UInt64 {
-        var hasher = tenant
-        hasher.add(littleEndian: traceID.high)
-        hasher.add(littleEndian: traceID.low)
-        hasher.add(littleEndian: spanID.value)
-        return hasher.value
+    /// The key of a span: tenant, trace id and span id mixed in turn. Each step is a bijection, so two spans of one
+    /// trace never share a key; across traces keys collide with chance 2^-64.
+    @inline(__always)
+    private static func key(_ tenant: UInt64, traceID: TraceID, spanID: SpanID) -> UInt64 {
+        WordHash.mix(WordHash.mix(WordHash.mix(tenant ^ traceID.high) ^ traceID.low) ^ spanID.value)
     }
 }
