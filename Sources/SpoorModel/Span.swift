@@ -165,12 +165,17 @@ public struct Span: Hashable, Sendable {
     }
 
     /// End time (start + duration), saturating.
+    @inlinable
     public var endTimeUnixNanos: UInt64 {
         let (sum, overflow) = startTimeUnixNanos.addingReportingOverflow(durationNanos)
         return overflow ? UInt64.max : sum
     }
 
     /// The parent: first same-trace CHILD_OF reference, else first same-trace FOLLOWS_FROM.
+    ///
+    /// Inlinable, as are `kindAndError` and `endTimeUnixNanos`: called across modules on a span read in place (through
+    /// a buffer pointer), an opaque getter makes the caller copy the whole span, retaining every field.
+    @inlinable
     public var parentSpanID: SpanID? {
         if let ref = references.first(where: { $0.refType == .childOf && $0.traceID == traceID }) {
             return ref.spanID
@@ -178,15 +183,11 @@ public struct Span: Hashable, Sendable {
         return references.first(where: { $0.refType == .followsFrom && $0.traceID == traceID })?.spanID
     }
 
-    /// Kind from the `span.kind` tag.
-    public var kind: SpanKind {
-        for tag in tags where tag.key == "span.kind" {
-            if case .string(let s) = tag.value { return SpanKind(name: s) ?? .unspecified }
-        }
-        return .unspecified
-    }
+    /// Kind from the first `span.kind` tag with a string value (`unspecified` when none or unknown).
+    public var kind: SpanKind { kindAndError.kind }
 
-    /// `kind` and `isError` in one pass over the tags (lengths are compared before the keys).
+    /// `kind` and `isError` in one pass over the tags (lengths are compared before the keys): the rules of both.
+    @inlinable
     public var kindAndError: (kind: SpanKind, isError: Bool) {
         var kind: SpanKind? = nil
         var isError = false
@@ -206,17 +207,8 @@ public struct Span: Hashable, Sendable {
         return (kind ?? .unspecified, isError)
     }
 
-    /// True when the span carries `error=true` (bool, or the string "true").
-    public var isError: Bool {
-        for tag in tags where tag.key == "error" {
-            switch tag.value {
-            case .bool(let b): if b { return true }
-            case .string(let s): if s.lowercased() == "true" { return true }
-            default: break
-            }
-        }
-        return false
-    }
+    /// True when the span carries `error=true` (bool, or the string "true", in any case).
+    public var isError: Bool { kindAndError.isError }
 }
 
 /// Names the collector gives to spans without a usable service, as Jaeger does.

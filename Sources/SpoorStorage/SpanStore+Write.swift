@@ -14,32 +14,41 @@ extension SpanStore {
         }
         var prepared = PreparedWrite(tenant: tenant)
         var rollups = PendingRollups()
+        rollups.reserveCapacity(min(spans.count, 512))
         let tenantID = rollups.id(tenant)
         var catalog = Set<InternedCatalogKey>(minimumCapacity: min(spans.count, 256))
         var postings = PostingGroups()
         // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
         var openChunk: [ChunkKey: Int] = [:]
         openChunk.reserveCapacity(min(spans.count, 1024))
-        var chunks: [(key: ChunkKey, spans: [Int])] = []
+        // Each chunk's spans, summary and earliest start, gathered in the one pass over the spans.
+        var chunks: [(key: ChunkKey, spans: [Int], summary: TraceSummary, start: UInt64)] = []
         prepared.edgeSpans.reserveCapacity(spans.count)
         var lastService: (name: String, id: UInt32)? = nil
-        // Each span's error flag, read with its kind in one pass over the tags, for the rollup and the trace summary.
-        var errors = [Bool](repeating: false, count: spans.count)
-        // Spans are read in place through a buffer pointer, never copied: a copy retains every field of the span.
         spans.withUnsafeBufferPointer { spans in
             for index in spans.indices {
+                // One copy of the span, passed to everything below: each call with `spans[index]` (read in place
+                // through the buffer pointer) would copy it again, retaining every field.
+                let span = spans[index]
                 let bucket = BucketRef(start: routes[index].start, width: routes[index].width)
-                let traceID = spans[index].traceID
+                let traceID = span.traceID
+                // Kind and error in one pass over the tags, for the rollup and the trace summary.
+                let (kind, isError) = span.kindAndError
                 let chunkKey = ChunkKey(traceID: traceID, bucket: bucket)
+                let chunk: Int
                 if let open = openChunk[chunkKey], chunks[open].spans.count < SpanChunkCodec.maxSpans {
-                    chunks[open].spans.append(index)
+                    chunk = open
+                    chunks[chunk].spans.append(index)
                 } else {
-                    openChunk[chunkKey] = chunks.count
-                    chunks.append((chunkKey, [index]))
+                    chunk = chunks.count
+                    openChunk[chunkKey] = chunk
+                    chunks.append((chunkKey, [index], TraceSummary(), UInt64.max))
                 }
-                postings.addPostings(of: spans[index], tenant: tenant, bucket: bucket)
+                chunks[chunk].summary.add(span, isError: isError)
+                chunks[chunk].start = min(chunks[chunk].start, span.startTimeUnixNanos)
+                postings.addPostings(of: span, tenant: tenant, bucket: bucket)
 
-                let service = spans[index].process.serviceName
+                let service = span.process.serviceName
                 // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
                 let serviceID: UInt32
                 if let last = lastService, last.name == service {  // spans of one service come in runs
@@ -48,16 +57,13 @@ extension SpanStore {
                     serviceID = rollups.id(service)
                     lastService = (service, serviceID)
                 }
-                let operationID = rollups.id(spans[index].operationName)
-                let (kind, isError) = spans[index].kindAndError
-                errors[index] = isError
+                let operationID = rollups.id(span.operationName)
                 rollups.add(
-                    spans[index], kind: kind, isError: isError, bucket: bucket, tenant: tenantID, service: serviceID,
-                    operation: operationID)
+                    span, kind: kind, isError: isError, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)
                 prepared.edgeSpans.append(
                     EdgeSpan(
-                        traceID: traceID, spanID: spans[index].spanID, parentSpanID: spans[index].parentSpanID, service: service,
-                        startNanos: spans[index].startTimeUnixNanos, bucket: bucket))
+                        traceID: traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, service: service,
+                        startNanos: span.startTimeUnixNanos, bucket: bucket))
                 catalog.insert(InternedCatalogKey(service: serviceID, operation: operationID, kind: kind, bucket: bucket.start))
             }
         }
@@ -67,14 +73,7 @@ extension SpanStore {
         references.reserveCapacity(chunks.count)
         prepared.entries.reserveCapacity(chunks.count)
         for chunk in chunks {
-            var summary = TraceSummary()
-            var chunkStart = UInt64.max
-            spans.withUnsafeBufferPointer { spans in
-                for index in chunk.spans {
-                    summary.add(spans[index], isError: errors[index])
-                    chunkStart = min(chunkStart, spans[index].startTimeUnixNanos)
-                }
-            }
+            let chunkStart = chunk.start
             // A bucket retention already dropped gets no shared names: the write skips it anyway.
             let value = encoder.encode(
                 spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket,
@@ -83,7 +82,7 @@ extension SpanStore {
                 tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash32(value))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
-            prepared.summaries.add(summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
+            prepared.summaries.add(chunk.summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
         }
         // The shared names these chunks use that are not yet durable travel in the same batch as the chunks.
         prepared.names = encoder.pendingNames
@@ -352,6 +351,12 @@ struct InternedCatalogKey: Hashable {
     var operation: UInt32
     var kind: SpanKind
     var bucket: UInt64
+
+    /// Two words instead of four fields: hashed once per span.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(service) << 32 | UInt64(operation))
+        hasher.combine(bucket << 8 | UInt64(kind.rawValue))
+    }
 }
 
 /// Merges runs of entries, each sorted by `PreparedWrite.Entry.inBatchOrder`, with a heap of run heads.

@@ -17,6 +17,14 @@ struct PendingRollups: Sendable {
         var kind: SpanKind
         /// Seconds since the epoch, a multiple of 60.
         var minute: UInt64
+
+        /// Three words instead of six fields: hashed once per span. The names are the process's small numbers, so
+        /// packing them loses nothing a client could aim at.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(UInt64(tenant) << 32 | UInt64(service))
+            hasher.combine(UInt64(operation) << 8 | UInt64(kind.rawValue))
+            hasher.combine(minute ^ bucket.start ^ bucket.width << 48)
+        }
     }
 
     private(set) var names = NameInterner()
@@ -33,6 +41,9 @@ struct PendingRollups: Sendable {
 
     /// Memory held, for the flush budget and the memory gauge (an estimate).
     var memoryBytes: Int { rollups.count * Self.entryOverheadBytes + spanCount * Self.spanBytes + names.byteCount }
+
+    /// Room for `keys` rollups without growing (a request's spans touch a few hundred).
+    mutating func reserveCapacity(_ keys: Int) { rollups.reserveCapacity(keys) }
 
     /// The number of a tenant, service or operation name.
     mutating func id(_ name: String) -> UInt32 { names.id(name) }
