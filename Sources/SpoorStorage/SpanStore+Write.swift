@@ -142,14 +142,24 @@ extension SpanStore {
         }
         var dependencyCounts: [DependencyKey: UInt64] = [:]
         tracker.withLock { tracker in
+            var minutes: [ServiceEdgeMinute: UInt64] = [:]
             for write in writes {
-                for edge in tracker.record(tenant: write.tenant, write.edgeSpans) {
+                // Counted by service numbers and minute first (a request's edges repeat a few pairs), then each
+                // distinct pair is named once, before the next request may renumber the services.
+                minutes.removeAll(keepingCapacity: true)
+                for edge in tracker.recordServices(tenant: write.tenant, write.edgeSpans) {
                     let seconds = edge.childStartNanos / 1_000_000_000
+                    let key = ServiceEdgeMinute(parent: edge.parent, child: edge.child, minute: seconds - seconds % 60, bucket: edge.bucket)
+                    minutes[key, default: 0] += 1
+                }
+                for (edge, count) in minutes {
+                    let parent = tracker.serviceName(edge.parent)
+                    let child = tracker.serviceName(edge.child)
                     for resolution in [RollupResolution.minute, .hour] {
                         let key = DependencyKey(
                             tenant: write.tenant, bucket: edge.bucket, resolution: resolution,
-                            slot: seconds - seconds % resolution.seconds, parent: edge.parent, child: edge.child)
-                        dependencyCounts[key, default: 0] += 1
+                            slot: edge.minute - edge.minute % resolution.seconds, parent: parent, child: child)
+                        dependencyCounts[key, default: 0] += count
                     }
                 }
             }
@@ -346,6 +356,19 @@ extension SpanStore {
 }
 
 /// A catalog entry with interned names.
+/// A parent→child pair of service numbers (`DependencyTracker.serviceName`) in one minute and bucket.
+struct ServiceEdgeMinute: Hashable {
+    var parent: UInt32
+    var child: UInt32
+    var minute: UInt64
+    var bucket: BucketRef
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(parent) << 32 | UInt64(child))
+        hasher.combine(minute ^ bucket.start ^ bucket.width << 48)
+    }
+}
+
 struct InternedCatalogKey: Hashable {
     var service: UInt32
     var operation: UInt32

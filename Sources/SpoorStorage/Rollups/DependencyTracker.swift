@@ -96,15 +96,36 @@ struct DependencyTracker {
     /// Spans remembered (both generations), for tests.
     var rememberedSpans: Int { known.count + knownPrevious.count }
 
+    /// An edge found, its services by number (`serviceName`); the numbers hold until the next `recordServices`.
+    struct ServiceEdge {
+        var parent: UInt32
+        var child: UInt32
+        var childStartNanos: UInt64
+        var bucket: BucketRef
+    }
+
     /// Records the spans of one write for `tenant` and returns the edges they complete.
+    mutating func record(tenant: String, _ spans: [EdgeSpan]) -> [FoundEdge] {
+        recordServices(tenant: tenant, spans).map { edge in
+            FoundEdge(
+                parent: serviceName(edge.parent), child: serviceName(edge.child), childStartNanos: edge.childStartNanos,
+                bucket: edge.bucket)
+        }
+    }
+
+    /// The name of a service number from the last `recordServices`.
+    func serviceName(_ id: UInt32) -> String { serviceNames[Int(id)] }
+
+    /// Records the spans of one write for `tenant` and returns the edges they complete, services by number: the
+    /// writer counts edges by number and looks up each distinct pair's names once.
     ///
     /// All spans are registered before parents are looked up, so the order of spans within a write does not matter.
     /// A span id seen before (a resent span) completes nothing again.
-    mutating func record(tenant: String, _ spans: [EdgeSpan]) -> [FoundEdge] {
+    mutating func recordServices(tenant: String, _ spans: [EdgeSpan]) -> [ServiceEdge] {
         // Only here, before any span of this call is numbered: a reset in the middle of a call would leave the numbers
         // already handed out (in `fresh`, in the last-service cache) pointing past the emptied table.
         if serviceIDs.count > maxServices { forgetEverything() }
-        var edges: [FoundEdge] = []
+        var edges: [ServiceEdge] = []
         var fresh: [(key: UInt64, span: EdgeSpan, service: UInt32)] = []
         fresh.reserveCapacity(spans.count)
         let tenantHash = Self.tenantHash(tenant)
@@ -127,10 +148,7 @@ struct DependencyTracker {
             guard let parentID = span.parentSpanID, parentID != span.spanID else { continue }
             let parentKey = Self.key(tenantHash, traceID: span.traceID, spanID: parentID)
             if let parent = lookup(parentKey) {
-                edges.append(
-                    FoundEdge(
-                        parent: serviceNames[Int(parent)], child: span.service, childStartNanos: span.startNanos,
-                        bucket: span.bucket))
+                edges.append(ServiceEdge(parent: parent, child: service, childStartNanos: span.startNanos, bucket: span.bucket))
             } else {
                 if waiting.isFull {
                     swap(&waiting, &waitingPrevious)
@@ -141,15 +159,13 @@ struct DependencyTracker {
             }
         }
         var children: [Waiting] = []
-        for (key, span, _) in fresh {
+        for (key, _, service) in fresh {
             children.removeAll(keepingCapacity: true)
             waiting.take(parent: key, into: &children)
             waitingPrevious.take(parent: key, into: &children)
             for child in children {
                 edges.append(
-                    FoundEdge(
-                        parent: span.service, child: serviceNames[Int(child.childService)],
-                        childStartNanos: child.childStartNanos, bucket: child.bucket))
+                    ServiceEdge(parent: service, child: child.childService, childStartNanos: child.childStartNanos, bucket: child.bucket))
             }
         }
         return edges
