@@ -264,6 +264,19 @@ extension SpanStore {
         }
     }
 
+    /// The nanoseconds until a failed index flush is retried, when the pending index has meanwhile grown to twice a
+    /// flush's bounds (`indexFlushOverdue`); nil otherwise. The writer holds off writing for that long.
+    package func indexFlushRetryWait(now: UInt64) -> UInt64? {
+        pending.withLock { pending in
+            guard pending.lastFailureNanos != 0, !pending.journal.isEmpty,
+                pending.groups.postingCount >= 2 * configuration.indexFlushPostings
+                    || pending.liveMemoryBytes >= configuration.indexFlushBytes
+            else { return nil }
+            let elapsed = now &- pending.lastFailureNanos
+            return elapsed >= configuration.indexFlushRetryNanos ? nil : configuration.indexFlushRetryNanos - elapsed
+        }
+    }
+
     /// Flushes the pending index when it is due (`indexFlushDue`). The writer calls it after acknowledging a batch, on
     /// a thread of its own, so no request waits for a flush. A failed flush is logged and retried after
     /// `indexFlushRetryNanos`: the postings stay journaled.
@@ -283,6 +296,7 @@ extension SpanStore {
     /// adding to a fresh pending index meanwhile. Flushes run one at a time (`flushSerial`).
     package func flushIndex(now: UInt64) throws(StorageError) {
         try flushSerial.withLock { _ throws(StorageError) in
+            if let fault = configuration.indexFlushFault?() { throw fault }
             let taken = pending.withLock { pending -> FlushingIndex? in
                 pending.journal.isEmpty ? nil : pending.startFlush()
             }

@@ -22,6 +22,8 @@ package struct StoreConfiguration: Sendable {
     package var indexFlushNanos: UInt64 = 30_000_000_000
     /// Wait after a failed index flush before the next attempt.
     package var indexFlushRetryNanos: UInt64 = 5_000_000_000
+    /// Tests only: an error every index flush fails with, before it writes anything (nil: none).
+    package var indexFlushFault: (@Sendable () -> StorageError?)? = nil
 
     /// Defaults (72h retention, Jaeger's).
     package init() {}

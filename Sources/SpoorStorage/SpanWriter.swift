@@ -171,6 +171,29 @@ package final class SpanWriter: Service, Sendable {
             }))
             // After the acknowledgements: no request waits for an index flush.
             await startIndexFlushIfDue()
+            await holdWhileIndexFlushesFail()
+        }
+    }
+
+    /// While index flushes keep failing (a full disk, say) and the pending index has grown past its bound, the writer
+    /// stops writing until the next retry: the queue fills and new requests are refused as overloaded, instead of the
+    /// pending index growing without bound. Released by a flush that succeeds, or by shutdown (accepted writes are
+    /// still written: each is journaled, so its postings survive without a flush).
+    private func holdWhileIndexFlushesFail() async {
+        var warned = false
+        while state.withLock({ $0.accepting }), let wait = store.indexFlushRetryWait(now: now()) {
+            if !warned {
+                logger.warning(
+                    "Index flushes are failing and the pending index is full; new writes are refused until a flush succeeds",
+                    metadata: ["retry_in_ms": "\(wait / 1_000_000)"])
+                warned = true
+            }
+            do {
+                try await Task.sleep(nanoseconds: min(wait, 100_000_000))
+            } catch {
+                return  // cancelled: the loop drains and stops
+            }
+            await startIndexFlushIfDue()
         }
     }
 
