@@ -44,4 +44,14 @@ struct KeyTableTests {
         #expect(table.count == 10 && table.value(1 &* 0x9E37_79B9_7F4A_7C15) == 99)
         #expect(table.memoryBytes >= 20 * 12)
     }
+
+    /// It starts small and grows as it fills, keeping every entry through each doubling.
+    @Test func growsFromSmallKeepingEveryEntry() {
+        var table = KeyTable(limit: 100_000)
+        #expect(table.memoryBytes <= 16 * 12)
+        for key: UInt64 in 1...50_000 { table.set(key &* 0x9E37_79B9_7F4A_7C15, UInt32(truncatingIfNeeded: key)) }
+        #expect(table.count == 50_000 && table.memoryBytes >= 100_000 * 12)
+        #expect((1...50_000 as ClosedRange<UInt64>).allSatisfy { table.value($0 &* 0x9E37_79B9_7F4A_7C15) == UInt32(truncatingIfNeeded: $0) })
+        #expect(table.value(50_001 &* 0x9E37_79B9_7F4A_7C15) == nil)
+    }
 }

@@ -5,24 +5,39 @@
 /// (`WordHash.mix` of a secret seed and the client's ids), so its low bits pick the slot and a lookup is one or two
 /// cache lines. Linear probing; removal shifts the following entries back, so there are no tombstones. Key 0 marks an
 /// empty slot: a key of 0 is stored as 1 (two keys of 2^64 then share a slot, as any two colliding hashes would).
+///
+/// It starts small and doubles as it fills (at most half full): a table that holds few entries, such as children
+/// waiting for their parent, stays in cache.
 struct KeyTable {
     private var keys: [UInt64]
     private var values: [UInt32]
-    private let mask: Int
+    private var mask: Int
     /// Entries held.
     private(set) var count = 0
-    /// Entries it takes before `isFull` (half the slots).
+    /// Entries it takes before `isFull`.
     let limit: Int
 
-    /// A table of at least `limit` entries, at most half full.
+    /// An empty table for up to `limit` entries.
     init(limit: Int) {
-        let limit = max(1, limit)
-        var size = 16
-        while size < limit * 2 { size *= 2 }
-        keys = [UInt64](repeating: 0, count: size)
-        values = [UInt32](repeating: 0, count: size)
-        mask = size - 1
-        self.limit = limit
+        self.limit = max(1, limit)
+        keys = [UInt64](repeating: 0, count: 16)
+        values = [UInt32](repeating: 0, count: 16)
+        mask = 15
+    }
+
+    /// Doubles the slots and places every entry again.
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        values = [UInt32](repeating: 0, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        for index in oldKeys.indices where oldKeys[index] != 0 {
+            var slot = Int(truncatingIfNeeded: oldKeys[index]) & mask
+            while keys[slot] != 0 { slot = (slot + 1) & mask }
+            keys[slot] = oldKeys[index]
+            values[slot] = oldValues[index]
+        }
     }
 
     /// Whether it holds `limit` entries: an insert of a new key would overload it.
@@ -53,9 +68,13 @@ struct KeyTable {
     /// Sets the value of `key`. Inserting a new key into a full table is a programming error.
     mutating func set(_ key: UInt64, _ value: UInt32) {
         let key = Self.stored(key)
-        let (slot, found) = slot(of: key)
+        var (slot, found) = slot(of: key)
         if !found {
             precondition(count < limit, "KeyTable over its limit")
+            if (count + 1) * 2 > keys.count {
+                grow()
+                slot = self.slot(of: key).slot
+            }
             keys[slot] = key
             count += 1
         }
@@ -85,7 +104,7 @@ struct KeyTable {
         return removed
     }
 
-    /// Empties the table, keeping its memory.
+    /// Empties the table, keeping its memory (the next generation of a tracker fills it as far again).
     mutating func removeAll() {
         guard count > 0 else { return }
         for index in keys.indices { keys[index] = 0 }
