@@ -14,6 +14,7 @@ extension SpanStore {
             throw .rocks(error)
         }
         var copied = 0
+        var issued: [[UInt8]: UInt64] = [:]
         // Chunks that share their bucket's names are written again self-contained (version 2): the archive outlives
         // the bucket and its names.
         var encoder = SpanChunkEncoder()
@@ -34,7 +35,7 @@ extension SpanStore {
                         value, family: bucket.family, bucket: bucket.startSeconds, names: &names, traceID: traceID, chunkStart: start,
                         into: &spans)
                     let chunk = encoder.encode(spans, Array(spans.indices)[...], traceID: traceID, chunkStart: start, bucket: bucket.ref)
-                    let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: start, contentHash: WordHash.hash32(chunk))
+                    let key = Self.uniqueChunkKey(tenant: tenant, traceID: traceID, chunkStart: start, value: chunk, issued: &issued)
                     batch.put(archiveFamily, key: key, value: chunk)
                     copied += spans.count
                     return true

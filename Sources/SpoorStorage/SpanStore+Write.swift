@@ -71,6 +71,7 @@ extension SpanStore {
         var encoder = SpanChunkEncoder(names: chunkNames)
         var references: [IndexJournal.ChunkReference] = []
         references.reserveCapacity(chunks.count)
+        var issuedKeys: [[UInt8]: UInt64] = [:]
         prepared.entries.reserveCapacity(chunks.count)
         for chunk in chunks {
             let chunkStart = chunk.start
@@ -78,8 +79,8 @@ extension SpanStore {
             let value = encoder.encode(
                 spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket,
                 share: chunk.key.bucket.endNanos > retentionCutoff)
-            let key = Keys.spanChunk(
-                tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: WordHash.hash32(value))
+            let key = Self.uniqueChunkKey(
+                tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, value: value, issued: &issuedKeys)
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
             prepared.summaries.add(chunk.summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
@@ -369,7 +370,26 @@ extension SpanStore {
     }
 }
 
-/// A catalog entry with interned names.
+extension SpanStore {
+    /// The key of a chunk: its trace, earliest start and the low 32 bits of its value's hash. Two different chunks of
+    /// one request that would share a key (same trace and start, colliding hashes: 2^-32 per such pair) get the next
+    /// hash instead, so neither overwrites the other; the same value twice keeps one key (a repeat overwrites itself).
+    static func uniqueChunkKey(
+        tenant: String, traceID: TraceID, chunkStart: UInt64, value: [UInt8], issued: inout [[UInt8]: UInt64]
+    ) -> [UInt8] {
+        let full = WordHash.hash(value)
+        var hash = UInt32(truncatingIfNeeded: full)
+        while true {
+            let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: chunkStart, contentHash: hash)
+            guard let other = issued[key], other != full else {
+                issued[key] = full
+                return key
+            }
+            hash &+= 1
+        }
+    }
+}
+
 /// A parent→child pair of service numbers (`DependencyTracker.serviceName`) in one minute and bucket.
 struct ServiceEdgeMinute: Hashable {
     var parent: UInt32
@@ -383,6 +403,7 @@ struct ServiceEdgeMinute: Hashable {
     }
 }
 
+/// A catalog entry with interned names.
 struct InternedCatalogKey: Hashable {
     var service: UInt32
     var operation: UInt32

@@ -60,6 +60,7 @@ package final class SpanWriter: Service, Sendable {
         let outcome: Result<WriteResult, StorageError> = await withCheckedContinuation { continuation in
             let accepted = state.withLock { state -> Result<Void, StorageError> in
                 guard state.accepting else { return .failure(.closed) }
+                guard !state.refusing else { return .failure(.overloaded) }
                 guard state.spans + prepared.spanCount <= maxQueuedSpans || state.spans == 0,
                     state.bytes + prepared.byteCount <= maxQueuedBytes || state.spans == 0
                 else { return .failure(.overloaded) }
@@ -78,7 +79,7 @@ package final class SpanWriter: Service, Sendable {
     package func enqueue(_ prepared: PreparedWrite) -> Bool {
         if prepared.spanCount == 0 { return true }
         let accepted = state.withLock { state -> Bool in
-            guard state.accepting, state.spans + prepared.spanCount <= maxQueuedSpans,
+            guard state.accepting, !state.refusing, state.spans + prepared.spanCount <= maxQueuedSpans,
                 state.bytes + prepared.byteCount <= maxQueuedBytes
             else { return false }
             state.enqueue(prepared, nil)
@@ -176,18 +177,21 @@ package final class SpanWriter: Service, Sendable {
     }
 
     /// While index flushes keep failing (a full disk, say) and the pending index has grown past its bound, the writer
-    /// stops writing until the next retry: the queue fills and new requests are refused as overloaded, instead of the
-    /// pending index growing without bound. Released by a flush that succeeds, or by shutdown (accepted writes are
-    /// still written: each is journaled, so its postings survive without a flush).
+    /// stops writing until the next retry, so the pending index cannot grow without bound. Meanwhile every write is
+    /// answered at once as overloaded (503 / RESOURCE_EXHAUSTED; the clients retry), the queued ones included, rather
+    /// than left waiting. Ends when a retried flush succeeds, or at shutdown (accepted writes are then still written:
+    /// each is journaled, so its postings survive without a flush).
     private func holdWhileIndexFlushesFail() async {
-        var warned = false
+        var holding = false
+        defer { if holding { state.withLock { $0.refusing = false } } }
         while state.withLock({ $0.accepting }), let wait = store.indexFlushRetryWait(now: now()) {
-            if !warned {
+            if !holding {
+                holding = true
                 logger.warning(
-                    "Index flushes are failing and the pending index is full; new writes are refused until a flush succeeds",
+                    "Index flushes are failing and the pending index is full; writes are refused until a flush succeeds",
                     metadata: ["retry_in_ms": "\(wait / 1_000_000)"])
-                warned = true
             }
+            refuseQueued()
             do {
                 try await Task.sleep(nanoseconds: min(wait, 100_000_000))
             } catch {
@@ -195,6 +199,21 @@ package final class SpanWriter: Service, Sendable {
             }
             await startIndexFlushIfDue()
         }
+    }
+
+    /// Refuses new writes and answers every queued one as overloaded (UDP batches, which nobody waits for, are
+    /// counted as dropped).
+    private func refuseQueued() {
+        let refused = state.withLock { state -> [QueuedWrite] in
+            state.refusing = true
+            let taken = state.take(maxSpans: .max)
+            state.release(taken)
+            return taken
+        }
+        guard !refused.isEmpty else { return }
+        for item in refused { item.continuation?.resume(returning: .failure(.overloaded)) }
+        metrics.refused.increment(by: refused.reduce(0) { $0 + ($1.continuation == nil ? $1.write.spanCount : 0) })
+        metrics.queueDepth.record(Double(state.withLock { $0.spans }))
     }
 
     /// Starts an index flush on the flusher's thread when one is due and none is running. While one runs, the writer
@@ -269,6 +288,8 @@ struct WriterState {
     var spans = 0
     var bytes = 0
     var accepting = true
+    /// Set while the writer holds off because index flushes keep failing: every write is refused as overloaded.
+    var refusing = false
     var writerWaiter: CheckedContinuation<Void, Never>?
     var lastTrim = ContinuousClock.now
 
@@ -305,6 +326,7 @@ struct WriterMetrics: Sendable {
     let stored: Counter
     let expired: Counter
     let failed: Counter
+    let refused: Counter
     let queueDepth: Recorder
     let writeDuration: Metrics.Timer
 
@@ -312,6 +334,7 @@ struct WriterMetrics: Sendable {
         stored = Counter(label: "spoor_storage_spans_stored_total", factory: factory)
         expired = Counter(label: "spoor_storage_spans_dropped_total", dimensions: [("reason", "expired")], factory: factory)
         failed = Counter(label: "spoor_storage_spans_dropped_total", dimensions: [("reason", "write_error")], factory: factory)
+        refused = Counter(label: "spoor_storage_spans_dropped_total", dimensions: [("reason", "index_flush_failing")], factory: factory)
         queueDepth = Recorder(label: "spoor_collector_queue_spans", aggregate: false, factory: factory)
         writeDuration = Metrics.Timer(label: "spoor_storage_write_duration_seconds", factory: factory)
     }

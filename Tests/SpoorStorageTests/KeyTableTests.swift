@@ -3,34 +3,52 @@ import Testing
 @testable import SpoorStorage
 
 struct KeyTableTests {
-    /// Random sets, updates and removals agree with a `Dictionary`, including keys that share their home slot (the
-    /// backward shift of a removal must keep every other key findable) and the key 0.
+    /// Random sets, updates and removals agree with a `Dictionary`. The keys come from a pool of 300 whose home slots
+    /// are a handful near the end of the table, so probe runs are long and wrap around, and about half of the removals
+    /// hit a held key: the backward shift must keep every other key findable. The key 0 is in the pool.
     @Test func agreesWithADictionaryUnderChurn() {
         var rng = SplitMix(seed: 42)
         var table = KeyTable(limit: 200)
         var model: [UInt64: UInt32] = [:]
-        // Few distinct low bits: long probe runs that wrap around the end of the table.
-        func randomKey() -> UInt64 {
-            let pick = rng.next()
-            return pick % 7 == 0 ? 0 : (pick & 0xFFFF_0000_0000_0000) | (pick % 5) | 0x1F0
-        }
-        for step in 0..<20_000 {
-            let key = randomKey()
+        // Homes 1019–1023 and 0–2 of a 1024-slot table (and their images in the smaller tables it grows through).
+        let homes: [UInt64] = [1019, 1020, 1021, 1022, 1023, 0, 1, 2]
+        let pool: [UInt64] = [0] + (1..<300).map { i in UInt64(i) << 32 | homes[i % homes.count] }
+        func stored(_ key: UInt64) -> UInt64 { key == 0 ? 1 : key }
+        var removed = 0
+        for step in 0..<40_000 {
+            let key = pool[Int(rng.next() % UInt64(pool.count))]
             switch rng.next() % 3 {
-            case 0 where model.count < 200 || model[key == 0 ? 1 : key] != nil:
+            case 0 where model.count < 200 || model[stored(key)] != nil:
                 let value = UInt32(truncatingIfNeeded: rng.next())
                 table.set(key, value)
-                model[key == 0 ? 1 : key] = value
+                model[stored(key)] = value
             case 1:
-                #expect(table.remove(key) == model.removeValue(forKey: key == 0 ? 1 : key), "step \(step)")
+                let expected = model.removeValue(forKey: stored(key))
+                if expected != nil { removed += 1 }
+                #expect(table.remove(key) == expected, "step \(step)")
             default:
-                #expect(table.value(key) == model[key == 0 ? 1 : key], "step \(step)")
+                #expect(table.value(key) == model[stored(key)], "step \(step)")
             }
             #expect(table.count == model.count)
         }
+        #expect(removed > 3_000)
         for (key, value) in model { #expect(table.value(key) == value) }
         table.removeAll()
         #expect(table.isEmpty && model.keys.allSatisfy { table.value($0) == nil })
+    }
+
+    /// A removal inside a run that wraps past the end of the table moves back exactly the entries whose home allows it.
+    @Test func removalInAWrappedRunKeepsTheOthersFindable() {
+        var table = KeyTable(limit: 8)  // 16 slots
+        // Homes 14, 14, 15, 15, 0: they fill 14, 15, 0, 1, 2.
+        let keys: [UInt64] = [1 << 32 | 14, 2 << 32 | 14, 3 << 32 | 15, 4 << 32 | 15, 5 << 32 | 0]
+        for (index, key) in keys.enumerated() { table.set(key, UInt32(index)) }
+        for removed in keys.indices {
+            var copy = table
+            #expect(copy.remove(keys[removed]) == UInt32(removed))
+            for (index, key) in keys.enumerated() where index != removed { #expect(copy.value(key) == UInt32(index)) }
+            #expect(copy.value(keys[removed]) == nil && copy.count == keys.count - 1)
+        }
     }
 
     @Test func isFullAtItsLimitAndHoldsAtMostHalfItsSlots() {

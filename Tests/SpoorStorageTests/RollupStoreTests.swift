@@ -133,7 +133,9 @@ struct RollupStoreTests {
         for child: UInt64 in 2...5 { #expect(tracker.record(tenant: "", [span(1, child, parent: 1, "c\(child)", start: child)]).isEmpty) }
         let found = tracker.record(tenant: "", [span(1, 1, "root")])
         #expect(found.map { "\($0.parent)>\($0.child)@\($0.childStartNanos)" } == ["root>c2@2", "root>c3@3", "root>c4@4", "root>c5@5"])
-        // Taken once: the same parent resent completes nothing.
+        // Taken once: after the parent has left both generations of remembered spans (16 unrelated spans), the
+        // same parent resent finds no children waiting.
+        for other: UInt64 in 100..<117 { _ = tracker.record(tenant: "", [span(other, 1, "z")]) }
         #expect(tracker.record(tenant: "", [span(1, 1, "root")]).isEmpty)
         // Twenty children of another, never-seen parent: only the last two generations' worth are kept.
         for child: UInt64 in 10..<30 { _ = tracker.record(tenant: "", [span(2, child, parent: 1, "w")]) }

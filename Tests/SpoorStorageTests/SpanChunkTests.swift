@@ -251,6 +251,21 @@ struct SpanChunkStoreTests {
         #expect(try store.statistics().spans == 3)
     }
 
+    /// Two different chunks of one request never share a key, even when their 32-bit hashes would: the later one
+    /// takes the next hash. The same value twice keeps its key, so a repeat overwrites only itself.
+    @Test func chunkKeysOfARequestAreUnique() {
+        let id = TraceID(high: 3, low: 4)
+        var issued: [[UInt8]: UInt64] = [:]
+        let first = SpanStore.uniqueChunkKey(tenant: "", traceID: id, chunkStart: 7, value: [1, 2, 3], issued: &issued)
+        #expect(SpanStore.uniqueChunkKey(tenant: "", traceID: id, chunkStart: 7, value: [1, 2, 3], issued: &issued) == first)
+        // Another value whose hash took that key first (simulated: the table says so).
+        var taken: [[UInt8]: UInt64] = [first: 12_345]
+        let moved = SpanStore.uniqueChunkKey(tenant: "", traceID: id, chunkStart: 7, value: [1, 2, 3], issued: &taken)
+        #expect(moved != first && moved.count == first.count && moved.dropLast(4) == first.dropLast(4))
+        #expect(taken.count == 2)
+        #expect(moved.withUnsafeBytes { Keys.parseSpanChunk($0) }?.chunkStart == 7)
+    }
+
     /// Stores before the 32-bit content hash keyed chunks with a 64-bit one: such chunks read, count and archive as
     /// today's do, beside chunks written now.
     @Test func chunksKeyedWithTheOlderLongHashStillRead() throws {

@@ -170,60 +170,65 @@ struct SpanWriterTests {
     }
 
     /// Index flushes that keep failing do not let the pending index grow without bound: once it is past twice a
-    /// flush's postings, the writer holds off until the retry, its queue fills and new writes are refused as
-    /// overloaded. Every acknowledged span stays readable, and no write is left waiting at shutdown.
+    /// flush's postings, the writer holds off until the retry and answers every write as overloaded, queued ones
+    /// included. Every acknowledged span stays readable; once a retried flush succeeds, writes are accepted again.
     @Test func failingIndexFlushesTurnIntoOverloadNotGrowth() async throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
+        final class Switches: Sendable {
+            let failing = Mutex(true)
+            let now = Mutex(SpanStoreTests.t0 * 1000 + SpanStoreTests.hour)
+            let outcomes = Mutex<(acknowledged: [UInt64], refused: Int, closed: Int)>(([], 0, 0))
+        }
+        let switches = Switches()
         var configuration = StoreConfiguration()
         configuration.tuning.writeBufferBytes = 4 << 20
         configuration.tuning.blockCacheBytes = 8 << 20
         configuration.indexFlushPostings = 4
         configuration.indexFlushRetryNanos = 3600 * 1_000_000_000
-        configuration.indexFlushFault = { .rocks(RocksError(operation: "flush", message: "injected: disk full")) }
-        let store = try SpanStore(path: dir.path + "/db", configuration: configuration, logger: TestStores.logger)
-        let now = SpanStoreTests.t0 * 1000 + SpanStoreTests.hour
-        let writer = SpanWriter(store: store, maxQueuedSpans: 3, logger: TestStores.logger, now: { now })
-        let tags = (0..<6).map { Attribute.string("k\($0)", "v") }
-        final class Outcomes: Sendable {
-            let state = Mutex<(acknowledged: [UInt64], refused: Int, closed: Int)>(([], 0, 0))
-            func withLock<T>(_ body: (inout (acknowledged: [UInt64], refused: Int, closed: Int)) -> T) -> T { state.withLock { body(&$0) } }
+        configuration.indexFlushFault = {
+            switches.failing.withLock { $0 } ? .rocks(RocksError(operation: "flush", message: "injected: disk full")) : nil
         }
-        let outcomes = Outcomes()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await writer.run() }
-            try await withThrowingTaskGroup(of: Void.self) { writes in
-                for trace: UInt64 in 1...40 {
-                    writes.addTask {
-                        let span = SpanBuilder.span(trace: trace, span: 1, startMicros: SpanStoreTests.t0, tags: tags)
-                        do {
-                            _ = try await writer.write(store.prepare(tenant: "", spans: [span]))
-                            outcomes.withLock { $0.acknowledged.append(trace) }
-                        } catch StorageError.overloaded {
-                            outcomes.withLock { $0.refused += 1 }
-                        } catch StorageError.closed {
-                            outcomes.withLock { $0.closed += 1 }  // queued when the writer was cancelled
-                        }
-                    }
-                    // Paced, so a writer that keeps up acknowledges each before the next arrives: only holding makes
-                    // the queue fill.
-                    try await Task.sleep(nanoseconds: trace <= 3 ? 50_000_000 : 10_000_000)
-                }
-                // The writer holds: some writes wait in its queue. Refusals answer the rest.
-                let deadline = ContinuousClock.now + .seconds(20)
-                while outcomes.withLock({ $0.refused + $0.acknowledged.count }) < 40 - 3, ContinuousClock.now < deadline {
-                    try await Task.sleep(nanoseconds: 20_000_000)
-                }
-                #expect(store.indexFlushRetryWait(now: now) != nil)
-                group.cancelAll()  // the writes still queued are answered (closed), not left waiting
-                try await writes.waitForAll()
+        let store = try SpanStore(path: dir.path + "/db", configuration: configuration, logger: TestStores.logger)
+        let writer = SpanWriter(store: store, maxQueuedSpans: 3, logger: TestStores.logger, now: { switches.now.withLock { $0 } })
+        let tags = (0..<6).map { Attribute.string("k\($0)", "v") }
+        @Sendable func send(_ trace: UInt64) async {
+            let span = SpanBuilder.span(trace: trace, span: 1, startMicros: SpanStoreTests.t0, tags: tags)
+            do {
+                _ = try await writer.write(store.prepare(tenant: "", spans: [span]))
+                switches.outcomes.withLock { $0.acknowledged.append(trace) }
+            } catch StorageError.overloaded {
+                switches.outcomes.withLock { $0.refused += 1 }
+            } catch {
+                switches.outcomes.withLock { $0.closed += 1 }
             }
         }
-        let (acknowledged, refused, closed) = outcomes.withLock { $0 }
-        #expect(acknowledged.count + refused + closed == 40)
-        #expect(refused > 0 && closed <= 3)
-        #expect(acknowledged.count < 20)
-        for trace in acknowledged {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            // Paced, so a writer that keeps up acknowledges each before the next arrives: only holding refuses.
+            for trace: UInt64 in 1...40 {
+                await withTaskGroup(of: Void.self) { one in
+                    one.addTask { await send(trace) }
+                    try? await Task.sleep(nanoseconds: trace <= 3 ? 50_000_000 : 10_000_000)
+                }
+            }
+            let held = switches.outcomes.withLock { $0 }
+            #expect(held.refused > 0 && held.closed == 0 && held.acknowledged.count + held.refused == 40)
+            #expect(held.acknowledged.count < 20)
+            #expect(store.indexFlushRetryWait(now: switches.now.withLock { $0 }) != nil)
+            // The disk recovers and the retry time comes: the next flush succeeds and writes are accepted again.
+            switches.failing.withLock { $0 = false }
+            switches.now.withLock { $0 += 3601 * 1_000_000_000 }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while store.indexFlushRetryWait(now: switches.now.withLock { $0 }) != nil, ContinuousClock.now < deadline {
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            try await Task.sleep(nanoseconds: 300_000_000)  // the writer sees it on its next 100 ms check
+            await send(41)
+            #expect(switches.outcomes.withLock { $0.acknowledged.last } == 41)
+            group.cancelAll()
+        }
+        for trace in switches.outcomes.withLock({ $0.acknowledged }) {
             #expect(try store.trace(tenant: "", traceID: TraceID(high: 0, low: trace)).count == 1)
         }
     }

@@ -85,7 +85,8 @@ struct DependencyTracker {
     private static let seed = UInt64.random(in: .min ... .max)
 
     init(generationSize: Int = 500_000, maxServices: Int = 100_000) {
-        self.generationSize = max(1, generationSize)
+        // Children are numbered with UInt32 within a generation.
+        self.generationSize = min(max(1, generationSize), Int(UInt32.max / 2))
         self.maxServices = max(1, maxServices)
         known = KeyTable(limit: self.generationSize)
         knownPrevious = KeyTable(limit: self.generationSize)

@@ -1,4 +1,4 @@
-/// A fixed-capacity open-addressing map from well-mixed 64-bit keys to 32-bit values, for tables of hundreds of
+/// A bounded open-addressing map from well-mixed 64-bit keys to 32-bit values, for tables of hundreds of
 /// thousands of entries touched once or twice per span (the dependency tracker's remembered spans).
 ///
 /// A `Dictionary` rehashes every key with SipHash and allocates per resize; here the key is already a seeded hash

@@ -8,11 +8,6 @@ enum WordHash {
         bytes.withUnsafeBytes { hash($0) }
     }
 
-    /// The low 32 bits of `hash`: the content hash of a span chunk key (`Keys.spanChunk`).
-    static func hash32(_ bytes: [UInt8]) -> UInt32 {
-        UInt32(truncatingIfNeeded: hash(bytes))
-    }
-
     static func hash(_ raw: UnsafeRawBufferPointer, seed: UInt64 = defaultSeed) -> UInt64 {
         var h = seed ^ UInt64(raw.count)
         var offset = 0
