@@ -24,7 +24,7 @@ extension SpanStore {
         // Each chunk's spans, summary and earliest start, gathered in the one pass over the spans.
         var chunks: [(key: ChunkKey, spans: [Int], summary: TraceSummary, start: UInt64)] = []
         prepared.edgeSpans.reserveCapacity(spans.count)
-        var lastService: (name: String, id: UInt32)? = nil
+        var lastService = LastName()
         spans.withUnsafeBufferPointer { spans in
             for index in spans.indices {
                 // One copy of the span, passed to everything below: each call with `spans[index]` (read in place
@@ -50,13 +50,7 @@ extension SpanStore {
 
                 let service = span.process.serviceName
                 // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.
-                let serviceID: UInt32
-                if let last = lastService, last.name == service {  // spans of one service come in runs
-                    serviceID = last.id
-                } else {
-                    serviceID = rollups.id(service)
-                    lastService = (service, serviceID)
-                }
+                let serviceID = lastService.id(service) { rollups.id($0) }
                 let operationID = rollups.id(span.operationName)
                 rollups.add(
                     span, kind: kind, isError: isError, bucket: bucket, tenant: tenantID, service: serviceID, operation: operationID)

@@ -130,18 +130,11 @@ struct DependencyTracker {
         var fresh: [(key: UInt64, span: EdgeSpan, service: UInt32)] = []
         fresh.reserveCapacity(spans.count)
         let tenantHash = Self.tenantHash(tenant)
-        // Spans of one service come in runs: the last one's number is reused while the name is the same.
-        var lastService: (name: String, id: UInt32)? = nil
+        var lastService = LastName()
         for span in spans {
             let key = Self.key(tenantHash, traceID: span.traceID, spanID: span.spanID)
             guard lookup(key) == nil else { continue }
-            let service: UInt32
-            if let last = lastService, last.name == span.service {
-                service = last.id
-            } else {
-                service = intern(span.service)
-                lastService = (span.service, service)
-            }
+            let service = lastService.id(span.service) { intern($0) }
             insertKnown(key, service: service)
             fresh.append((key, span, service))
         }

@@ -1,0 +1,14 @@
+/// The number of the name looked up last: spans of one service come in runs, so most lookups of a request's services
+/// end here, with one string comparison instead of a hash and a probe.
+struct LastName {
+    private var last: (name: String, id: UInt32)?
+
+    /// The number of `name`: the last one's while the name repeats, else `numbering(name)`, remembered.
+    @inline(__always)
+    mutating func id(_ name: String, numbering: (String) -> UInt32) -> UInt32 {
+        if let last, last.name == name { return last.id }
+        let id = numbering(name)
+        last = (name, id)
+        return id
+    }
+}
