@@ -23,6 +23,8 @@ extension SpanStore {
         openChunk.reserveCapacity(min(spans.count, 1024))
         // Each chunk's spans, summary and earliest start, gathered in the one pass over the spans.
         var chunks: [(key: ChunkKey, spans: [Int], summary: TraceSummary, start: UInt64)] = []
+        // Traces (and buckets) of more than one chunk in this request: only their chunks could share a key.
+        var split = Set<ChunkKey>()
         prepared.edgeSpans.reserveCapacity(spans.count)
         var lastService = LastName()
         spans.withUnsafeBufferPointer { spans in
@@ -41,7 +43,7 @@ extension SpanStore {
                     chunks[chunk].spans.append(index)
                 } else {
                     chunk = chunks.count
-                    openChunk[chunkKey] = chunk
+                    if openChunk.updateValue(chunk, forKey: chunkKey) != nil { split.insert(chunkKey) }
                     chunks.append((chunkKey, [index], TraceSummary(), UInt64.max))
                 }
                 chunks[chunk].summary.add(span, isError: isError)
@@ -73,8 +75,13 @@ extension SpanStore {
             let value = encoder.encode(
                 spans, chunk.spans[...], traceID: chunk.key.traceID, chunkStart: chunkStart, bucket: chunk.key.bucket,
                 share: chunk.key.bucket.endNanos > retentionCutoff)
-            let key = Self.uniqueChunkKey(
-                tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, value: value, issued: &issuedKeys)
+            let key =
+                !split.isEmpty && split.contains(chunk.key)
+                ? Self.uniqueChunkKey(
+                    tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, value: value, issued: &issuedKeys)
+                : Keys.spanChunk(
+                    tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart,
+                    contentHash: UInt32(truncatingIfNeeded: WordHash.hash(value)))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
             prepared.summaries.add(chunk.summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
@@ -365,9 +372,10 @@ extension SpanStore {
 }
 
 extension SpanStore {
-    /// The key of a chunk: its trace, earliest start and the low 32 bits of its value's hash. Two different chunks of
-    /// one request that would share a key (same trace and start, colliding hashes: 2^-32 per such pair) get the next
-    /// hash instead, so neither overwrites the other; the same value twice keeps one key (a repeat overwrites itself).
+    /// The key of a chunk: its trace, earliest start and the low 32 bits of its value's hash (as `prepare` gives every
+    /// chunk of a trace that fits in one). Two different chunks of one request that would share a key (same trace and
+    /// start, colliding hashes: 2^-32 per such pair) get the next hash instead, so neither overwrites the other; the
+    /// same value twice keeps one key (a repeat overwrites itself).
     static func uniqueChunkKey(
         tenant: String, traceID: TraceID, chunkStart: UInt64, value: [UInt8], issued: inout [[UInt8]: UInt64]
     ) -> [UInt8] {
