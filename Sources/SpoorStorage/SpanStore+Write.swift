@@ -80,8 +80,7 @@ extension SpanStore {
                 ? Self.uniqueChunkKey(
                     tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, value: value, issued: &issuedKeys)
                 : Keys.spanChunk(
-                    tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart,
-                    contentHash: UInt32(truncatingIfNeeded: WordHash.hash(value)))
+                    tenant: tenant, traceID: chunk.key.traceID, chunkStart: chunkStart, contentHash: Self.chunkHash(value))
             prepared.entries.append(.init(bucket: chunk.key.bucket, key: key, value: value, spanCount: chunk.spans.count))
             references.append(IndexJournal.ChunkReference(bucket: chunk.key.bucket, key: key))
             prepared.summaries.add(chunk.summary, tenant: tenant, bucket: chunk.key.bucket, traceID: chunk.key.traceID)
@@ -372,15 +371,18 @@ extension SpanStore {
 }
 
 extension SpanStore {
-    /// The key of a chunk: its trace, earliest start and the low 32 bits of its value's hash (as `prepare` gives every
-    /// chunk of a trace that fits in one). Two different chunks of one request that would share a key (same trace and
+    /// The content hash of a chunk key: the low 32 bits of the value's `WordHash`.
+    static func chunkHash(_ value: [UInt8]) -> UInt32 { UInt32(truncatingIfNeeded: WordHash.hash(value)) }
+
+    /// The key of a chunk: its trace, earliest start and `chunkHash` of its value (as `prepare` gives every chunk of a
+    /// trace that fits in one). Two different chunks of one request that would share a key (same trace and
     /// start, colliding hashes: 2^-32 per such pair) get the next hash instead, so neither overwrites the other; the
     /// same value twice keeps one key (a repeat overwrites itself).
     static func uniqueChunkKey(
         tenant: String, traceID: TraceID, chunkStart: UInt64, value: [UInt8], issued: inout [[UInt8]: UInt64]
     ) -> [UInt8] {
         let full = WordHash.hash(value)
-        var hash = UInt32(truncatingIfNeeded: full)
+        var hash = UInt32(truncatingIfNeeded: full)  // `chunkHash(value)`
         while true {
             let key = Keys.spanChunk(tenant: tenant, traceID: traceID, chunkStart: chunkStart, contentHash: hash)
             guard let other = issued[key], other != full else {

@@ -258,6 +258,8 @@ struct SpanChunkStoreTests {
         var issued: [[UInt8]: UInt64] = [:]
         let first = SpanStore.uniqueChunkKey(tenant: "", traceID: id, chunkStart: 7, value: [1, 2, 3], issued: &issued)
         #expect(SpanStore.uniqueChunkKey(tenant: "", traceID: id, chunkStart: 7, value: [1, 2, 3], issued: &issued) == first)
+        // The key `prepare` gives a chunk of an unsplit trace.
+        #expect(first == Keys.spanChunk(tenant: "", traceID: id, chunkStart: 7, contentHash: SpanStore.chunkHash([1, 2, 3])))
         // Another value whose hash took that key first (simulated: the table says so).
         var taken: [[UInt8]: UInt64] = [first: 12_345]
         let moved = SpanStore.uniqueChunkKey(tenant: "", traceID: id, chunkStart: 7, value: [1, 2, 3], issued: &taken)
