@@ -356,3 +356,23 @@ struct PendingRollupTests {
         #expect(store.allBuckets.isEmpty)
     }
 }
+
+/// A parent→child service call found by the tracker, with its services' names.
+struct FoundEdge: Hashable {
+    var parent: String
+    var child: String
+    var childStartNanos: UInt64
+    var bucket: BucketRef
+}
+
+extension DependencyTracker {
+    /// Records the spans of one write for `tenant` and returns the edges they complete, named (what the writer does
+    /// with `recordServices` and `serviceName`).
+    mutating func record(tenant: String, _ spans: [EdgeSpan]) -> [FoundEdge] {
+        recordServices(tenant: tenant, spans).map { edge in
+            FoundEdge(
+                parent: serviceName(edge.parent), child: serviceName(edge.child), childStartNanos: edge.childStartNanos,
+                bucket: edge.bucket)
+        }
+    }
+}

@@ -10,14 +10,6 @@ struct EdgeSpan: Sendable {
     var bucket: BucketRef
 }
 
-/// A parent→child service call found by the tracker, counted in the child's minute and bucket.
-struct FoundEdge: Hashable {
-    var parent: String
-    var child: String
-    var childStartNanos: UInt64
-    var bucket: BucketRef
-}
-
 /// Finds parent→child service pairs as spans are written, so dependencies never need a scan of the spans.
 ///
 /// A span's parent usually arrives in the same export or shortly after it (a child ends, and is exported, before its
@@ -103,15 +95,6 @@ struct DependencyTracker {
         var child: UInt32
         var childStartNanos: UInt64
         var bucket: BucketRef
-    }
-
-    /// Records the spans of one write for `tenant` and returns the edges they complete.
-    mutating func record(tenant: String, _ spans: [EdgeSpan]) -> [FoundEdge] {
-        recordServices(tenant: tenant, spans).map { edge in
-            FoundEdge(
-                parent: serviceName(edge.parent), child: serviceName(edge.child), childStartNanos: edge.childStartNanos,
-                bucket: edge.bucket)
-        }
     }
 
     /// The name of a service number from the last `recordServices`.
