@@ -249,7 +249,7 @@ extension SpanStore {
     /// True when enough postings (or memory) are pending, or the last flush is old enough, for the next index flush.
     package func indexFlushDue(now: UInt64) -> Bool {
         pending.withLock { pending in
-            guard !pending.journal.isEmpty, now &- pending.lastFailureNanos >= configuration.indexFlushRetryNanos else { return false }
+            guard !pending.journal.isEmpty, pending.retryWait(now: now, configuration) == 0 else { return false }
             return pending.groups.postingCount >= configuration.indexFlushPostings
                 || pending.liveMemoryBytes >= configuration.indexFlushBytes
                 || now &- pending.lastFlushNanos >= configuration.indexFlushNanos
@@ -259,22 +259,16 @@ extension SpanStore {
     /// True when what the next flush will write has grown to twice a flush's postings or to its memory bound: while a
     /// flush runs, the writer then waits for it, so the pending index stays bounded when flushes fall behind.
     package var indexFlushOverdue: Bool {
-        pending.withLock { pending in
-            pending.groups.postingCount >= 2 * configuration.indexFlushPostings
-                || pending.liveMemoryBytes >= configuration.indexFlushBytes
-        }
+        pending.withLock { $0.isOverdue(configuration) }
     }
 
     /// The nanoseconds until a failed index flush is retried, when the pending index has meanwhile grown to twice a
     /// flush's bounds (`indexFlushOverdue`); nil otherwise. The writer holds off writing for that long.
     package func indexFlushRetryWait(now: UInt64) -> UInt64? {
         pending.withLock { pending in
-            guard pending.lastFailureNanos != 0, !pending.journal.isEmpty,
-                pending.groups.postingCount >= 2 * configuration.indexFlushPostings
-                    || pending.liveMemoryBytes >= configuration.indexFlushBytes
-            else { return nil }
-            let elapsed = now &- pending.lastFailureNanos
-            return elapsed >= configuration.indexFlushRetryNanos ? nil : configuration.indexFlushRetryNanos - elapsed
+            guard pending.lastFailureNanos != 0, !pending.journal.isEmpty, pending.isOverdue(configuration) else { return nil }
+            let wait = pending.retryWait(now: now, configuration)
+            return wait == 0 ? nil : wait
         }
     }
 
@@ -403,7 +397,7 @@ struct ServiceEdgeMinute: Hashable {
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(UInt64(parent) << 32 | UInt64(child))
-        hasher.combine(minute ^ bucket.start ^ bucket.width << 48)
+        hasher.combine(bucket.hashWord(minute: minute))
     }
 }
 

@@ -488,6 +488,11 @@ struct BucketRef: Hashable, Sendable {
 
     /// The end of the bucket's time range (exclusive), in nanoseconds.
     var endNanos: UInt64 { (start &+ width) &* 1_000_000_000 }
+
+    /// The bucket and a minute of it packed into one word, for the `hash(into:)` of keys that hold both (a hash only:
+    /// different pairs may share a word).
+    @inline(__always)
+    func hashWord(minute: UInt64) -> UInt64 { minute ^ start ^ width << 48 }
 }
 
 /// A trace in a bucket: the spans of one request grouped into one chunk record and one pending summary.

@@ -49,6 +49,17 @@ struct PendingIndex {
         return total
     }
 
+    /// Whether what the next flush will write has grown to twice a flush's postings or to its memory bound.
+    func isOverdue(_ configuration: StoreConfiguration) -> Bool {
+        groups.postingCount >= 2 * configuration.indexFlushPostings || liveMemoryBytes >= configuration.indexFlushBytes
+    }
+
+    /// Nanoseconds until a flush may be tried again after the last failure (0: now).
+    func retryWait(now: UInt64, _ configuration: StoreConfiguration) -> UInt64 {
+        let elapsed = now &- lastFailureNanos
+        return elapsed >= configuration.indexFlushRetryNanos ? 0 : configuration.indexFlushRetryNanos - elapsed
+    }
+
     /// Moves everything pending into `flushing` (which must be empty) and returns it.
     mutating func startFlush() -> FlushingIndex {
         let taken = FlushingIndex(groups: groups, rollups: rollups, summaries: summaries, journal: journal)

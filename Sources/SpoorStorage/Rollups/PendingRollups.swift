@@ -23,7 +23,7 @@ struct PendingRollups: Sendable {
         func hash(into hasher: inout Hasher) {
             hasher.combine(UInt64(tenant) << 32 | UInt64(service))
             hasher.combine(UInt64(operation) << 8 | UInt64(kind.rawValue))
-            hasher.combine(minute ^ bucket.start ^ bucket.width << 48)
+            hasher.combine(bucket.hashWord(minute: minute))
         }
     }
 
