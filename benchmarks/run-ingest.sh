@@ -48,7 +48,7 @@ RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
 echo "server peak RSS: $((RSS / 1024)) MiB"
 TICKS=$(( $(awk '{print $14 + $15}' /proc/$SERVER/stat) - TICKS_BEFORE ))
 STORED=$(curl -s localhost:24269/metrics | awk '/^spoor_storage_spans_stored_total/{s += $2} END {print s + 0}')
-[ "$STORED" -gt 0 ] && echo "server CPU: $((TICKS / 100)).$((TICKS % 100)) s (user + system) for $STORED stored spans = $((TICKS * 10000 / STORED)) µs per span"
+[ "$STORED" -gt 0 ] && echo "server CPU: $((TICKS / 100)).$((TICKS % 100)) s (user + system) for $STORED stored spans = $(awk -v t="$TICKS" -v s="$STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
 curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
 
@@ -63,11 +63,13 @@ kill -TERM $SERVER; wait $SERVER || true
 case "$PROTOCOL" in otlp-grpc|thrift-http)
     echo "== spoor bench-ingest: the same work in process, one thread, thread CPU per stage (no network)"
     "$BIN" bench-ingest --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-stages" | tail -n +2
+    echo "== spoor bench-ingest --floor: decode, then one chunk record per trace through the WAL, nothing indexed (the bound)"
+    "$BIN" bench-ingest --floor --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-floor" | tail -n +2
     ;;
 esac
 
-echo "== db_bench baseline (same machine, same session): 1M keys, 300-byte values, batches of 1000"
-for bench in fillseq fillrandom; do
+echo "== db_bench baseline (same machine, same session): 1M keys, 300-byte values, batches of 1000; fillseq three times (it varies by a third between runs minutes apart), fillrandom once"
+for bench in fillseq fillseq fillseq fillrandom; do
     db_bench --benchmarks=$bench --num=1000000 --value_size=300 --batch_size=1000 --compression_type=lz4 \
         --db="$WORK/dbbench" 2>/dev/null | grep -E "^$bench"
 done

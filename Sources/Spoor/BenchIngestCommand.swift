@@ -42,6 +42,9 @@ struct BenchIngestCommand: ParsableCommand {
     @Option(help: "Requests not timed at the start (allocator and memtable warm-up).")
     var warmup = 100
 
+    @Flag(help: "Measure the floor instead: decode, then one chunk record per trace written through the WAL, nothing indexed.")
+    var floor = false
+
     func validate() throws {
         guard requests > 0, batch > 0, templates > 0, services > 0, warmup >= 0 else {
             throw ValidationError("--requests, --batch, --templates and --services must be positive")
@@ -57,6 +60,10 @@ struct BenchIngestCommand: ParsableCommand {
         let temporary = dataDir == nil
         let path = dataDir ?? NSTemporaryDirectory() + "spoor-bench-ingest-\(getpid())"
         defer { if temporary { try? FileManager.default.removeItem(atPath: path) } }
+        if floor {
+            try runFloor(source: source, kind: kind, path: path)
+            return
+        }
         let store = try SpanStore(path: path, configuration: StoreConfiguration(), logger: Logger(label: "spoor-bench"))
         var stages = [Duration](repeating: .zero, count: 4)  // decode, prepare, write, flush
         var spans = 0
@@ -106,6 +113,44 @@ struct BenchIngestCommand: ParsableCommand {
         print("close (memtable flush) \(perSpan(closing))")
         print("all stages            \(perSpan(staged))")
         print("RocksDB background    \(perSpan(process - staged))")
+        print("process               \(perSpan(process))  (2 cores at this cost: \(Int(2e6 / (Self.micros(process) / Double(spans)))) spans/s)")
+    }
+
+    /// `--floor`: decode and `ChunkOnlyStore.write` per message, timed like the stages above.
+    private func runFloor(source: LoadgenTemplates, kind: LoadgenProtocol, path: String) throws {
+        let store = try ChunkOnlyStore(path: path)
+        var stages = [Duration](repeating: .zero, count: 2)  // decode, store
+        var spans = 0
+        var chunks = 0
+        var processStart = Self.processCPU()
+        for request in 0..<(warmup + requests) {
+            if request == warmup {
+                stages = [Duration](repeating: .zero, count: 2)
+                spans = 0
+                chunks = 0
+                processStart = Self.processCPU()
+            }
+            for message in source.next().messages {
+                let start = Self.threadCPU()
+                let decoded =
+                    kind == .otlpGRPC
+                    ? try OTLPDecoder.decodeProtobuf(message.bytes)
+                    : try JaegerThrift.decodeBatch(binary: ByteBuffer(bytes: message.bytes))
+                let decodedAt = Self.threadCPU()
+                chunks += try store.write(tenant: "", spans: decoded)
+                stages[0] += decodedAt - start
+                stages[1] += Self.threadCPU() - decodedAt
+                spans += decoded.count
+            }
+        }
+        store.close()
+        let process = Self.processCPU() - processStart
+        func perSpan(_ duration: Duration) -> String { String(format: "%6.2f", Self.micros(duration) / Double(spans)) }
+        print("bench-ingest --floor: \(`protocol`), \(spans) spans in \(requests) requests of \(batch), \(chunks) chunk records, nothing indexed")
+        print("stage                 µs/span (thread CPU)")
+        print("decode                \(perSpan(stages[0]))")
+        print("store chunks (WAL)    \(perSpan(stages[1]))")
+        print("RocksDB background    \(perSpan(process - stages[0] - stages[1]))")
         print("process               \(perSpan(process))  (2 cores at this cost: \(Int(2e6 / (Self.micros(process) / Double(spans)))) spans/s)")
     }
 
