@@ -80,3 +80,20 @@ def test_bench_ingest_reports_every_stage_and_stores_what_it_timed(tmp_path, pro
         assert len({t["traceID"] for t in found}) == len(found)
     finally:
         assert s.stop() == 0
+
+
+@pytest.mark.parametrize("protocol", ["otlp-grpc", "thrift-http"])
+def test_bench_ingest_floor_stores_chunk_records_and_reports_its_stages(tmp_path, protocol):
+    p = subprocess.run(
+        [str(e2e.SPOOR_BIN), "bench-ingest", "--floor", "--protocol", protocol, "--data-dir", str(tmp_path / "data"),
+         "--requests", "6", "--warmup", "2", "--batch", "50", "--templates", "2", "--services", "1"],
+        capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    m = re.search(r"bench-ingest --floor: .*, 300 spans in 6 requests of 50, (\d+) chunk records, nothing indexed", p.stdout)
+    assert m, p.stdout
+    # One record per trace and request: more than one per request, fewer than one per span.
+    assert 6 < int(m.group(1)) < 300, p.stdout
+    for stage in ["decode", "store chunks \\(WAL\\)", "RocksDB background", "process"]:
+        assert re.search(rf"^{stage} +-?\d+\.\d+", p.stdout, re.M), p.stdout
+    # The records are on disk: RocksDB wrote its WAL or tables into the data directory.
+    assert sum(f.stat().st_size for f in (tmp_path / "data").iterdir() if f.is_file()) > 300 * 50
