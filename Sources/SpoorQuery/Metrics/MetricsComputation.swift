@@ -117,7 +117,7 @@ package enum MetricsComputation {
 struct WindowAccumulator {
     private(set) var count: UInt64 = 0
     private(set) var errors: UInt64 = 0
-    private var buckets: [UInt16: UInt64] = [:]
+    private var buckets = RollupHistogram()
     private var minimums: [(index: Int, nanos: UInt64)] = []
     private var minimumsHead = 0
     private var maximums: [(index: Int, nanos: UInt64)] = []
@@ -128,7 +128,7 @@ struct WindowAccumulator {
         guard rollup.count > 0 else { return }
         count &+= rollup.count
         errors &+= rollup.errors
-        for (bucket, n) in rollup.buckets { buckets[bucket, default: 0] &+= n }
+        buckets.merge(rollup.buckets)
         while minimums.count > minimumsHead, let last = minimums.last, last.nanos >= rollup.minNanos { minimums.removeLast() }
         minimums.append((index, rollup.minNanos))
         while maximums.count > maximumsHead, let last = maximums.last, last.nanos <= rollup.maxNanos { maximums.removeLast() }

@@ -26,7 +26,7 @@ package struct SpanRollup: Equatable, Sendable {
     /// Longest duration seen.
     package var maxNanos: UInt64 = 0
     /// Histogram bucket index → spans.
-    package var buckets: [UInt16: UInt64] = [:]
+    package var buckets = RollupHistogram()
 
     /// Buckets per doubling of the duration.
     package static let bucketsPerDoubling = 8.0
@@ -59,7 +59,7 @@ package struct SpanRollup: Equatable, Sendable {
         if isError { errors &+= 1 }
         minNanos = min(minNanos, durationNanos)
         maxNanos = max(maxNanos, durationNanos)
-        buckets[Self.bucket(forNanos: durationNanos), default: 0] &+= 1
+        buckets.add(1, at: Self.bucket(forNanos: durationNanos))
     }
 
     /// Folds another rollup in.
@@ -68,7 +68,7 @@ package struct SpanRollup: Equatable, Sendable {
         errors &+= other.errors
         minNanos = min(minNanos, other.minNanos)
         maxNanos = max(maxNanos, other.maxNanos)
-        for (index, n) in other.buckets { buckets[index, default: 0] &+= n }
+        buckets.merge(other.buckets)
     }
 
     /// The `q` quantile (0…1) of the durations, in nanoseconds, interpolated linearly inside its bucket (as
@@ -78,8 +78,8 @@ package struct SpanRollup: Equatable, Sendable {
         let rank = max(0, min(1, q)) * Double(count)
         var below = 0.0
         var result = Double(maxNanos)
-        for index in buckets.keys.sorted() {
-            let n = Double(buckets[index] ?? 0)
+        for (index, count) in buckets {
+            let n = Double(count)
             if below + n >= rank {
                 let lower = Self.lowerNanos(ofBucket: index)
                 let upper = Self.upperNanos(ofBucket: index)
@@ -105,9 +105,9 @@ package struct SpanRollup: Equatable, Sendable {
         StoredSpanCodec.putVarint(minNanos, &out)
         StoredSpanCodec.putVarint(maxNanos, &out)
         StoredSpanCodec.putVarint(UInt64(buckets.count), &out)
-        for index in buckets.keys.sorted() {
+        for (index, count) in buckets {
             StoredSpanCodec.putVarint(UInt64(index), &out)
-            StoredSpanCodec.putVarint(buckets[index] ?? 0, &out)
+            StoredSpanCodec.putVarint(count, &out)
         }
         return out
     }
@@ -128,7 +128,7 @@ package struct SpanRollup: Equatable, Sendable {
         for _ in 0..<bucketCount {
             guard let index = Varint.read(bytes, &offset), index <= UInt64(Self.maxBucket), let n = Varint.read(bytes, &offset)
             else { return nil }
-            buckets[UInt16(index), default: 0] &+= n
+            buckets.add(n, at: UInt16(index))
         }
         guard offset == bytes.count else { return nil }
     }
@@ -140,6 +140,101 @@ package struct SpanRollup: Equatable, Sendable {
             if let rollup = SpanRollup(part) { total.merge(rollup) }
         }
         return total.encoded()
+    }
+}
+
+/// Histogram bucket index → spans, in ascending index order.
+///
+/// A rollup's spans fall into a handful of buckets (tens at most), so a sorted array found by binary search is both
+/// smaller and cheaper than a `Dictionary`, which hashed every span's bucket index with SipHash and allocated a table
+/// per rollup (3–4% of ingest in the profile, counting and merging rollups). Iteration is in ascending index order,
+/// which is the stored order.
+package struct RollupHistogram: Equatable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    private struct Bucket: Equatable, Sendable {
+        var index: UInt16
+        var count: UInt64
+    }
+    private var entries: [Bucket] = []
+
+    /// An empty histogram.
+    package init() {}
+
+    /// The counts of a dictionary (a repeated index adds up).
+    package init(dictionaryLiteral elements: (UInt16, UInt64)...) {
+        for (index, count) in elements { add(count, at: index) }
+    }
+
+    /// The counts of a dictionary.
+    package init(_ counts: [UInt16: UInt64]) {
+        entries = counts.map { Bucket(index: $0.key, count: $0.value) }.sorted { $0.index < $1.index }
+    }
+
+    /// Buckets held.
+    package var count: Int { entries.count }
+    package var isEmpty: Bool { entries.isEmpty }
+
+    /// The first position whose index is not below `index`.
+    private func position(of index: UInt16) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].index < index { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Adds `count` spans to bucket `index` (created when missing).
+    package mutating func add(_ count: UInt64, at index: UInt16) {
+        // Durations of one operation cluster: the last bucket is the likeliest, then a short search.
+        if let last = entries.last {
+            if last.index == index {
+                entries[entries.count - 1].count &+= count
+                return
+            }
+            if last.index < index {
+                entries.append(Bucket(index: index, count: count))
+                return
+            }
+        }
+        let at = position(of: index)
+        if at < entries.count, entries[at].index == index {
+            entries[at].count &+= count
+        } else {
+            entries.insert(Bucket(index: index, count: count), at: at)
+        }
+    }
+
+    /// Adds every bucket of `other`.
+    package mutating func merge(_ other: RollupHistogram) {
+        if entries.isEmpty {
+            entries = other.entries
+            return
+        }
+        for bucket in other.entries { add(bucket.count, at: bucket.index) }
+    }
+
+    /// The spans of bucket `index`, or nil when it has none recorded. Setting nil (or removing every span) drops the
+    /// bucket.
+    package subscript(index: UInt16) -> UInt64? {
+        get {
+            let at = position(of: index)
+            return at < entries.count && entries[at].index == index ? entries[at].count : nil
+        }
+        set {
+            let at = position(of: index)
+            let found = at < entries.count && entries[at].index == index
+            switch (newValue, found) {
+            case (nil, true): entries.remove(at: at)
+            case (nil, false): break
+            case (let count?, true): entries[at].count = count
+            case (let count?, false): entries.insert(Bucket(index: index, count: count), at: at)
+            }
+        }
+    }
+
+    package func makeIterator() -> some IteratorProtocol<(UInt16, UInt64)> {
+        entries.lazy.map { ($0.index, $0.count) }.makeIterator()
     }
 }
 
