@@ -26,7 +26,8 @@ dpkg -s rocksdb-tools >/dev/null 2>&1 || { apt-get update -qq && apt-get install
 [ -x "$BIN" ] || swift build -c release --product spoor --scratch-path .build-release
 
 WORK=$(mktemp -d /tmp/spoor-bench-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+SERVER=""
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%FT%TZ)"
 
 start_server() {  # $1: data dir

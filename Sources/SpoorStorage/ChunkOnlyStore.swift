@@ -1,20 +1,23 @@
 import SpoorModel
 
-/// The least a durable span store does, for `spoor bench-ingest --floor`: each request's spans become one chunk record
-/// per trace (the same encoder and key as `SpanStore`, self-contained names), written in one RocksDB batch through the
-/// WAL, with the same column family options. No index, rollup, summary, catalog or dependency work: what it costs per
-/// span bounds what any ingest with the same durability and trace-by-id layout can reach on a machine.
+/// The least a durable span store with Spoor's trace layout does, for `spoor bench-ingest --floor`: each request's spans
+/// become one chunk record per trace, made as `SpanStore.prepare` makes them (the same encoder with the bucket's shared
+/// names, the same keys, the new names' entries in the same batch, entries in key order) and written in one RocksDB
+/// batch through the WAL, with the same column family options. No index, rollup, summary, catalog or dependency work.
 package final class ChunkOnlyStore {
     let database: RocksDatabase
     let family: ColumnFamily
+    private let names = ChunkNames()
+    /// One bucket for everything: shared names are per bucket (its bounds matter nowhere here).
+    static let bucket = BucketRef(start: 0, width: 3_600)
 
     package init(path: String, tuning: StorageTuning = StorageTuning()) throws(RocksError) {
         database = try RocksDatabase(path: path, tuning: tuning, mergeOperator: nil)
         family = try database.columnFamilyCreatingIfNeeded("chunks")
     }
 
-    /// Stores `spans` as one chunk per trace (in first-seen order, at most `SpanChunkCodec.maxSpans` spans each) in one
-    /// batch; returns the chunks written.
+    /// Stores `spans` as one chunk per trace (at most `SpanChunkCodec.maxSpans` spans each) in one batch; returns the
+    /// chunk records written.
     @discardableResult
     package func write(tenant: String, spans: [Span]) throws(RocksError) -> Int {
         var chunkOf: [TraceID: Int] = [:]
@@ -28,18 +31,27 @@ package final class ChunkOnlyStore {
                 chunks.append((span.traceID, [index], span.startTimeUnixNanos))
             }
         }
-        var encoder = SpanChunkEncoder()
-        let batch = try WriteBatch()
+        var encoder = SpanChunkEncoder(names: names)
+        var entries: [PreparedWrite.Entry] = []
+        entries.reserveCapacity(chunks.count)
         for chunk in chunks {
-            let value = encoder.encode(
-                spans, chunk.spans[...], traceID: chunk.traceID, chunkStart: chunk.start, bucket: BucketRef(start: 0, width: 0),
-                share: false)
+            let value = encoder.encode(spans, chunk.spans[...], traceID: chunk.traceID, chunkStart: chunk.start, bucket: Self.bucket)
             let key = Keys.spanChunk(tenant: tenant, traceID: chunk.traceID, chunkStart: chunk.start, contentHash: SpanStore.chunkHash(value))
-            batch.put(family, key: key, value: value)
+            entries.append(.init(bucket: Self.bucket, key: key, value: value, spanCount: chunk.spans.count))
         }
+        let pendingNames = encoder.pendingNames
+        for name in pendingNames {
+            entries.append(.init(bucket: Self.bucket, key: Keys.chunkName(name.number), value: Array(name.name.utf8)))
+        }
+        let batch = try WriteBatch()
+        for entry in PreparedWrite.Entry.sortedInBatchOrder(entries) { batch.put(family, key: entry.key, value: entry.value) }
         try database.write(batch, sync: false)
+        names.markDurable(pendingNames)
         return chunks.count
     }
+
+    /// The shared names chunks refer to, for reading them back.
+    func sharedNames() -> SharedNames { names.names(bucket: Self.bucket.start) }
 
     package func close() { database.close() }
 }

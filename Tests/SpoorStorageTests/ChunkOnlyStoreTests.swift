@@ -27,11 +27,16 @@ struct ChunkOnlyStoreTests {
 
         var read: [Span] = []
         var records = 0
+        var nameRecords = 0
         try store.database.scan(store.family, lower: [], upper: [UInt8](repeating: 0xFF, count: 64)) { key, value in
+            if Keys.chunkName(0).count == key.count, key[0] == 0, key[1] == Keys.chunkNameTag {
+                nameRecords += 1  // a shared name, read back through `sharedNames`
+                return true
+            }
             let parsed = try #require(Keys.parseSpanChunk(key))
             #expect(parsed.tenant == "t")
             var chunk: [Span] = []
-            try SpanChunkCodec.decode(value, traceID: parsed.traceID, chunkStart: parsed.chunkStart, into: &chunk)
+            try SpanChunkCodec.decode(value, traceID: parsed.traceID, chunkStart: parsed.chunkStart, names: store.sharedNames(), into: &chunk)
             #expect(chunk.allSatisfy { $0.traceID == parsed.traceID })
             #expect(chunk.map(\.startTimeUnixNanos).min() == parsed.chunkStart)
             read += chunk
@@ -39,6 +44,9 @@ struct ChunkOnlyStoreTests {
             return true
         }
         #expect(records == 4)
+        // The chunks refer to the bucket's shared names, as SpanStore's do, and the names are stored beside them.
+        #expect(nameRecords > 0)
+        #expect(nameRecords == store.sharedNames().count)
         #expect(read.count == spans.count)
         let key = { (span: Span) in "\(span.traceID.low)/\(span.spanID.value)/\(span.process.serviceName)/\(span.tags.count)" }
         #expect(Set(read.map(key)) == Set(spans.map(key)))

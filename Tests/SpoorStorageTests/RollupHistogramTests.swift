@@ -1,5 +1,9 @@
-import SpoorStorage
 import Testing
+
+@testable import SpoorStorage
+
+/// The suite's seeded `SplitMix` (StoredSpanCodecTests), as the standard library's random APIs take it.
+extension SplitMix: RandomNumberGenerator {}
 
 /// `RollupHistogram` against a `Dictionary` doing the same operations.
 struct RollupHistogramTests {
@@ -12,7 +16,7 @@ struct RollupHistogramTests {
     }
 
     @Test func randomAddsMergesAndRemovalsMatchADictionary() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix(seed: 0x5EED_0F_4157)
         for round in 0..<200 {
             var histogram = RollupHistogram()
             var model: [UInt16: UInt64] = [:]
@@ -81,5 +85,33 @@ struct RollupHistogramTests {
         var reversed = SpanRollup()
         for micros: UInt64 in [1, 64, 900, 3, 70_000, 12, 900, 5, 5] { reversed.add(durationNanos: micros * 1000, isError: micros == 12) }
         #expect(reversed.encoded() == merged.encoded())
+    }
+
+    /// 3 spans: 1 ms (bucket 0) and 2 ms twice (bucket 8), added out of order. Hand-encoded: version 1, count 3,
+    /// errors 0, min 1000 and max 2000 as varints, 2 buckets, then (0, 1) and (8, 2) in ascending order: the bytes the
+    /// dictionary-backed histogram wrote.
+    static let canonical: [UInt8] = [1, 3, 0, 0xE8, 0x07, 0xD0, 0x0F, 2, 0, 1, 8, 2]
+
+    @Test func theStoredFormIsTheHandEncodedOne() throws {
+        var rollup = SpanRollup()
+        for nanos: UInt64 in [2000, 1000, 2000] { rollup.add(durationNanos: nanos, isError: false) }
+        #expect(rollup.encoded() == Self.canonical)
+        let decoded = try #require(Self.canonical.withUnsafeBytes { SpanRollup($0) })
+        #expect(decoded == rollup)
+    }
+
+    @Test func operandsWithRepeatedOrDescendingIndexesSumUp() throws {
+        // The same content listed 8, 0, 8: no writer produces it, but a reader must not depend on the order.
+        let unordered: [UInt8] = [1, 3, 0, 0xE8, 0x07, 0xD0, 0x0F, 3, 8, 1, 0, 1, 8, 1]
+        let decoded = try #require(unordered.withUnsafeBytes { SpanRollup($0) })
+        #expect(decoded.encoded() == Self.canonical)
+        #expect(Array(decoded.buckets).map(\.0) == [0, 8])
+        // The merge operator: both operands summed, an unreadable one skipped.
+        let merged = Self.canonical.withUnsafeBytes { a in
+            unordered.withUnsafeBytes { b in [UInt8(9), 9, 9].withUnsafeBytes { junk in SpanRollup.merge([a, junk, b]) } }
+        }
+        let total = try #require(merged.withUnsafeBytes { SpanRollup($0) })
+        #expect(total.count == 6 && total.errors == 0 && total.minNanos == 1000 && total.maxNanos == 2000)
+        #expect(total.buckets == [0: 2, 8: 4])
     }
 }

@@ -95,5 +95,7 @@ def test_bench_ingest_floor_stores_chunk_records_and_reports_its_stages(tmp_path
     assert 6 < int(m.group(1)) < 300, p.stdout
     for stage in ["decode", "store chunks \\(WAL\\)", "RocksDB background", "process"]:
         assert re.search(rf"^{stage} +-?\d+\.\d+", p.stdout, re.M), p.stdout
-    # The records are on disk: RocksDB wrote its WAL or tables into the data directory.
-    assert sum(f.stat().st_size for f in (tmp_path / "data").iterdir() if f.is_file()) > 300 * 50
+    # The records went through the WAL (RocksDB's numbered *.log files; its text LOG is not one): 400 spans written,
+    # warm-up included, of about a hundred bytes each before compression.
+    wal = sum(f.stat().st_size for f in (tmp_path / "data").glob("*.log"))
+    assert wal > 400 * 20, f"WAL bytes {wal}"
