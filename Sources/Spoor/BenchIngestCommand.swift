@@ -65,93 +65,111 @@ struct BenchIngestCommand: ParsableCommand {
             return
         }
         let store = try SpanStore(path: path, configuration: StoreConfiguration(), logger: Logger(label: "spoor-bench"))
-        var stages = [Duration](repeating: .zero, count: 4)  // decode, prepare, write, flush
-        var spans = 0
-        var processStart = Self.processCPU()
-        for request in 0..<(warmup + requests) {
-            if request == warmup {
-                stages = [Duration](repeating: .zero, count: 4)
-                spans = 0
-                processStart = Self.processCPU()
-            }
-            for message in source.next().messages {
-                var clock = Self.threadCPU()
-                func lap(_ stage: Int) {
-                    let now = Self.threadCPU()
-                    stages[stage] += now - clock
-                    clock = now
-                }
-                let decoded =
-                    kind == .otlpGRPC
-                    ? try OTLPDecoder.decodeProtobuf(message.bytes)
-                    : try JaegerThrift.decodeBatch(binary: ByteBuffer(bytes: message.bytes))
-                lap(0)
-                let prepared = store.prepare(tenant: "", spans: decoded)
-                lap(1)
-                let now = UInt64(Date().timeIntervalSince1970 * 1e9)
-                _ = try store.write([prepared], now: now)
-                lap(2)
-                store.flushIndexIfDue(now: now)
-                lap(3)
-                spans += decoded.count
-            }
+        // Stages: decode, prepare, write, index flush.
+        var run = try timeRequests(source: source, kind: kind, stages: 4) { decoded, laps in
+            let prepared = store.prepare(tenant: "", spans: decoded)
+            laps.lap(1)
+            let now = UInt64(Date().timeIntervalSince1970 * 1e9)
+            _ = try store.write([prepared], now: now)
+            laps.lap(2)
+            store.flushIndexIfDue(now: now)
+            laps.lap(3)
+            return 0
         }
-        var clock = Self.threadCPU()
+        run.laps.restart()
         try store.flushIndex(now: UInt64(Date().timeIntervalSince1970 * 1e9))
-        stages[3] += Self.threadCPU() - clock
-        clock = Self.threadCPU()
+        run.laps.lap(3)
+        let clock = Self.threadCPU()
         store.close()
         let closing = Self.threadCPU() - clock
-        let process = Self.processCPU() - processStart
-        let staged = stages.reduce(.zero, +) + closing
-        func perSpan(_ duration: Duration) -> String { String(format: "%6.2f", Self.micros(duration) / Double(spans)) }
-        print("bench-ingest: \(`protocol`), \(spans) spans in \(requests) requests of \(batch), \(templates) templates")
+        let process = Self.processCPU() - run.processStart
+        let staged = run.laps.durations.reduce(.zero, +) + closing
+        let perSpan = { (duration: Duration) in Self.perSpan(duration, spans: run.spans) }
+        print("bench-ingest: \(`protocol`), \(run.spans) spans in \(requests) requests of \(batch), \(templates) templates")
         print("stage                 µs/span (thread CPU)")
-        for (name, duration) in zip(["decode", "prepare", "write", "index flush"], stages) {
+        for (name, duration) in zip(["decode", "prepare", "write", "index flush"], run.laps.durations) {
             print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0))\(perSpan(duration))")
         }
         print("close (memtable flush) \(perSpan(closing))")
         print("all stages            \(perSpan(staged))")
         print("RocksDB background    \(perSpan(process - staged))")
-        print("process               \(perSpan(process))  (2 cores at this cost: \(Int(2e6 / (Self.micros(process) / Double(spans)))) spans/s)")
+        print(Self.processLine(process, spans: run.spans))
     }
 
     /// `--floor`: decode and `ChunkOnlyStore.write` per message, timed like the stages above.
     private func runFloor(source: LoadgenTemplates, kind: LoadgenProtocol, path: String) throws {
         let store = try ChunkOnlyStore(path: path)
-        var stages = [Duration](repeating: .zero, count: 2)  // decode, store
+        // Stages: decode, store.
+        let run = try timeRequests(source: source, kind: kind, stages: 2) { decoded, laps in
+            defer { laps.lap(1) }
+            return try store.write(tenant: "", spans: decoded)
+        }
+        store.close()
+        let process = Self.processCPU() - run.processStart
+        let (decode, write) = (run.laps.durations[0], run.laps.durations[1])
+        print("bench-ingest --floor: \(`protocol`), \(run.spans) spans in \(requests) requests of \(batch), \(run.counted) chunk records, nothing indexed")
+        print("stage                 µs/span (thread CPU)")
+        print("decode                \(Self.perSpan(decode, spans: run.spans))")
+        print("store chunks (WAL)    \(Self.perSpan(write, spans: run.spans))")
+        print("RocksDB background    \(Self.perSpan(process - decode - write, spans: run.spans))")
+        print(Self.processLine(process, spans: run.spans))
+    }
+
+    /// Thread CPU time per stage, measured as laps from one clock.
+    private struct StageLaps {
+        private(set) var durations: [Duration]
+        private var clock = BenchIngestCommand.threadCPU()
+
+        init(stages: Int) { durations = [Duration](repeating: .zero, count: stages) }
+
+        /// Starts the next lap now.
+        mutating func restart() { clock = BenchIngestCommand.threadCPU() }
+
+        /// Adds the time since the last lap to `stage`.
+        mutating func lap(_ stage: Int) {
+            let now = BenchIngestCommand.threadCPU()
+            durations[stage] += now - clock
+            clock = now
+        }
+    }
+
+    /// Runs `warmup + requests` template requests: each message is decoded (stage 0, timed here) and handed to
+    /// `ingest`, which times its own stages and returns a count to add up. Only the requests after the warm-up count.
+    private func timeRequests(
+        source: LoadgenTemplates, kind: LoadgenProtocol, stages: Int, _ ingest: ([Span], inout StageLaps) throws -> Int
+    ) throws -> (laps: StageLaps, spans: Int, counted: Int, processStart: Duration) {
+        var laps = StageLaps(stages: stages)
         var spans = 0
-        var chunks = 0
+        var counted = 0
         var processStart = Self.processCPU()
         for request in 0..<(warmup + requests) {
             if request == warmup {
-                stages = [Duration](repeating: .zero, count: 2)
+                laps = StageLaps(stages: stages)
                 spans = 0
-                chunks = 0
+                counted = 0
                 processStart = Self.processCPU()
             }
             for message in source.next().messages {
-                let start = Self.threadCPU()
+                laps.restart()
                 let decoded =
                     kind == .otlpGRPC
                     ? try OTLPDecoder.decodeProtobuf(message.bytes)
                     : try JaegerThrift.decodeBatch(binary: ByteBuffer(bytes: message.bytes))
-                let decodedAt = Self.threadCPU()
-                chunks += try store.write(tenant: "", spans: decoded)
-                stages[0] += decodedAt - start
-                stages[1] += Self.threadCPU() - decodedAt
+                laps.lap(0)
+                counted += try ingest(decoded, &laps)
                 spans += decoded.count
             }
         }
-        store.close()
-        let process = Self.processCPU() - processStart
-        func perSpan(_ duration: Duration) -> String { String(format: "%6.2f", Self.micros(duration) / Double(spans)) }
-        print("bench-ingest --floor: \(`protocol`), \(spans) spans in \(requests) requests of \(batch), \(chunks) chunk records, nothing indexed")
-        print("stage                 µs/span (thread CPU)")
-        print("decode                \(perSpan(stages[0]))")
-        print("store chunks (WAL)    \(perSpan(stages[1]))")
-        print("RocksDB background    \(perSpan(process - stages[0] - stages[1]))")
-        print("process               \(perSpan(process))  (2 cores at this cost: \(Int(2e6 / (Self.micros(process) / Double(spans)))) spans/s)")
+        return (laps, spans, counted, processStart)
+    }
+
+    private static func perSpan(_ duration: Duration, spans: Int) -> String {
+        String(format: "%6.2f", micros(duration) / Double(spans))
+    }
+
+    /// The process CPU per span, and the rate two cores would reach at that cost.
+    private static func processLine(_ process: Duration, spans: Int) -> String {
+        "process               \(perSpan(process, spans: spans))  (2 cores at this cost: \(Int(2e6 / (micros(process) / Double(spans)))) spans/s)"
     }
 
     private static func micros(_ duration: Duration) -> Double {

@@ -40,9 +40,7 @@ package final class ChunkOnlyStore {
             entries.append(.init(bucket: Self.bucket, key: key, value: value, spanCount: chunk.spans.count))
         }
         let pendingNames = encoder.pendingNames
-        for name in pendingNames {
-            entries.append(.init(bucket: Self.bucket, key: Keys.chunkName(name.number), value: Array(name.name.utf8)))
-        }
+        entries.append(contentsOf: pendingNames.map(PreparedWrite.Entry.init(sharedName:)))
         let batch = try WriteBatch()
         for entry in PreparedWrite.Entry.sortedInBatchOrder(entries) { batch.put(family, key: entry.key, value: entry.value) }
         try database.write(batch, sync: false)

@@ -38,3 +38,10 @@ extension SpanStore {
         return stored
     }
 }
+
+extension PreparedWrite.Entry {
+    /// The stored entry of a shared name a write carries: `Keys.chunkName`, the text as UTF-8, in the name's bucket.
+    init(sharedName name: ChunkNames.Pending) {
+        self.init(bucket: name.bucket, key: Keys.chunkName(name.number), value: Array(name.name.utf8))
+    }
+}

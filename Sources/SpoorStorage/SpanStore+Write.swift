@@ -87,9 +87,7 @@ extension SpanStore {
         }
         // The shared names these chunks use that are not yet durable travel in the same batch as the chunks.
         prepared.names = encoder.pendingNames
-        for name in prepared.names {
-            prepared.entries.append(.init(bucket: name.bucket, key: Keys.chunkName(name.number), value: Array(name.name.utf8)))
-        }
+        prepared.entries.append(contentsOf: prepared.names.map(PreparedWrite.Entry.init(sharedName:)))
         if !references.isEmpty { prepared.journal = IndexJournal.encode(references) }
         prepared.postings = postings
         prepared.catalog.reserveCapacity(catalog.count)
