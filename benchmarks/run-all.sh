@@ -69,7 +69,7 @@ fillseq_mbs() { awk '/^fillseq/{print $(NF-1)}' "$LOGS/ingest-$1.log" | sort -n 
 in_process_us() { sed -n '/^== spoor bench-ingest: the same work/,/^== /p' "$LOGS/ingest-$1.log" | awk '/^process/{print $2; exit}'; }
 bytes_at_rest() { awk '/^bytes per span:/{print $4}' "$LOGS/ingest-$1.log"; }
 peak_rss() { awk '/^server peak RSS:/{print $4}' "$LOGS/ingest-$1.log"; }
-cpu_per_span() { grep -oE '= [0-9.]+ µs per span' "$LOGS/ingest-$1.log" | grep -oE '[0-9.]+'; }
+cpu_per_span() { grep -E '^server CPU:' "$LOGS/ingest-$1.log" | grep -oE '= [0-9.]+ µs per span' | grep -oE '[0-9.]+'; }
 p99() { awk -v name="$1" 'index($0, name) == 1 { print $(NF-2) }' "$LOGS/query.log" | head -1; }
 p50() { awk -v name="$1" 'index($0, name) == 1 { print $(NF-3) }' "$LOGS/query.log" | head -1; }
 # verdict VALUE OP LIMIT: met / NOT met / ? (no figure)
@@ -97,6 +97,10 @@ RETENTION=$(grep -oE 'dropped [0-9]+ buckets in [0-9.]+ ms' "$LOGS/query.log" ||
         floor_mbs=$(awk -v us="$floor_us" -v b="$(span_bytes "$protocol")" 'BEGIN { if (us > 0) printf "%.1f", 2e6 / us * b / 1e6 }')
         echo "| what bounds it, $protocol: the same work in process (\`bench-ingest\`), no network | $(in_process_us "$protocol") µs per span | | |"
         echo "| what bounds it, $protocol: the floor, nothing indexed, no network (\`bench-ingest --floor\`: decode + a chunk record per trace through the WAL) | ${floor_us:-?} µs per span, $(share "$floor_mbs" "$(fillseq_mbs "$protocol")")% of \`fillseq\` at 2 cores | | |"
+        floor_rate=$(grep -oE '^floor loadgen: .* = [0-9]+ spans/s' "$LOGS/ingest-$protocol.log" | grep -oE '[0-9]+ spans/s$' | grep -oE '[0-9]+')
+        floor_server_mbs=$(grep -E '^floor loadgen:' "$LOGS/ingest-$protocol.log" | grep -oE '[0-9.]+ MB/s of encoded spans' | awk '{print $1}')
+        floor_server_us=$(grep -oE '^floor server CPU: .* = [0-9.]+ µs per span' "$LOGS/ingest-$protocol.log" | grep -oE '[0-9.]+ µs' | grep -oE '[0-9.]+')
+        echo "| what bounds it, $protocol: the floor through the same listeners and load generator, nothing indexed (\`bench-serve-floor\`) | ${floor_rate:-?} spans/s, ${floor_server_us:-?} µs server CPU per span: $(share "$floor_server_mbs" "$(fillseq_mbs "$protocol")")% of \`fillseq\` | | |"
     done
     udp_ok=$([ -n "${UDP_SENT:-}" ] && [ "$UDP_STORED" -eq "$UDP_SENT" ] && [ "$UDP_DROPPED" -eq 0 ] && [ "$KERNEL_DROPS" -eq 0 ] && echo 1 || echo 0)
     echo "| UDP compact at ${UDP_RATE} spans/s for ${UDP_SECONDS} s: spans sent / stored / dropped by Spoor; datagrams dropped by the kernel | ${UDP_SENT:-?} / $UDP_STORED / $UDP_DROPPED; $KERNEL_DROPS | ≥ 50000 without drops | $([ "$udp_ok" = 1 ] && [ "$UDP_RATE" -ge 50000 ] && echo met || echo '**NOT met**') |"

@@ -66,6 +66,20 @@ case "$PROTOCOL" in otlp-grpc|thrift-http)
     "$BIN" bench-ingest --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-stages" | tail -n +2
     echo "== spoor bench-ingest --floor: decode, then one chunk record per trace through the WAL, nothing indexed (the bound)"
     "$BIN" bench-ingest --floor --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-floor" | tail -n +2
+    echo "== spoor bench-serve-floor: the same listeners and load generator, nothing indexed (the bound through the network)"
+    "$BIN" bench-serve-floor --data-dir "$WORK/data-floor-server" --collector.otlp.grpc.host-port :24317 \
+        --collector.otlp.http.host-port :24318 --collector.http-server.host-port :24268 > "$WORK/floor-server.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 50); do curl -s -o /dev/null localhost:24318/ && break; sleep 0.2; done
+    TICKS_BEFORE=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
+    "$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" \
+        --batch "$BATCH" --templates "$TEMPLATES" | sed 's/^loadgen:/floor loadgen:/'
+    TICKS=$(( $(awk '{print $14 + $15}' /proc/$SERVER/stat) - TICKS_BEFORE ))
+    kill -TERM $SERVER; wait $SERVER || true
+    SERVER=""
+    cat "$WORK/floor-server.log"
+    FLOOR_STORED=$(awk '/^bench-serve-floor:/{print $2}' "$WORK/floor-server.log")
+    [ "${FLOOR_STORED:-0}" -gt 0 ] && echo "floor server CPU: $((TICKS / 100)).$((TICKS % 100)) s (user + system) for $FLOOR_STORED stored spans = $(awk -v t="$TICKS" -v s="$FLOOR_STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
     ;;
 esac
 

@@ -9,7 +9,10 @@ struct SpoorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoor",
         abstract: "Spoor: a Jaeger-compatible tracing backend with an embedded RocksDB store.",
-        subcommands: [ServeCommand.self, LoadgenCommand.self, InspectCommand.self, BenchQueryCommand.self, BenchIngestCommand.self],
+        subcommands: [
+            ServeCommand.self, LoadgenCommand.self, InspectCommand.self, BenchQueryCommand.self, BenchIngestCommand.self,
+            BenchServeFloorCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 

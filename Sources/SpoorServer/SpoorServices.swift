@@ -89,8 +89,6 @@ package enum SpoorServices {
             store: store, maxQueuedSpans: configuration.queueSpans, maxQueuedBytes: configuration.queueBytes, logger: logger,
             now: { Clock.unixNanos() })
         let ingestor = SpanIngestor(store: store, writer: writer)
-        var limits = CollectorLimits()
-        limits.maxRequestBytes = configuration.maxRequestBytes
         let listenerCount = [
             configuration.compactUDP, configuration.binaryUDP, configuration.thriftHTTP, configuration.otlpGRPC,
             configuration.otlpHTTP, configuration.queryHTTP, configuration.jaegerGRPC, configuration.samplingHTTP,
@@ -115,6 +113,49 @@ package enum SpoorServices {
                 })
             services.append(httpApplication(router, address, logger: logger, name: "admin", readiness: nil))
         }
+        services += collectors(
+            ingestor: ingestor, configuration: configuration, tenancy: tenancy, sampling: sampling, readiness: readiness,
+            logger: logger)
+        if let address = configuration.samplingHTTP {
+            let router = Router()
+            SamplingRoutes.add(to: router, store: sampling)
+            services.append(httpApplication(router, address, logger: logger, name: "sampling-http", readiness: readiness))
+        }
+        if let address = configuration.queryHTTP {
+            let router = Router()
+            // v3 routes first: the v1 routes end with the `/api/**` 404 catch-all.
+            V3Routes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger, adjust: adjust)
+            QueryRoutes.add(
+                to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger, adjust: adjust)
+            let ui = try UIRoutes.load(configuration: configuration, pool: NIOThreadPool.singleton, logger: logger)
+            let front = UIBasePathResponderBuilder(router: router, basePath: configuration.basePath, ui: ui)
+            services.append(httpApplication(front, address, logger: logger, name: "query-http", readiness: readiness))
+        }
+        if let address = configuration.queryGRPC {
+            services.append(
+                GRPCListener(
+                    host: address.host, port: address.port,
+                    services: [
+                        QueryGRPCServiceV2(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton, adjust: adjust),
+                        QueryGRPCServiceV3(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton, adjust: adjust),
+                        GRPCHealthService(readiness: readiness),
+                        GRPCReflectionService(), GRPCReflectionServiceV1Alpha(),
+                    ],
+                    maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
+        }
+        services.append(ShutdownWatcher(readiness: readiness))
+        return services
+    }
+
+    /// The collector listeners of `configuration` (UDP agents, Thrift HTTP, OTLP HTTP and gRPC, Jaeger gRPC, Zipkin),
+    /// each handing its spans to `ingestor`; the Thrift HTTP and Jaeger gRPC ports also serve `sampling`.
+    package static func collectors(
+        ingestor: SpanIngestor, configuration: SpoorServerConfiguration, tenancy: TenantResolver,
+        sampling: SamplingStrategyStore, readiness: Readiness, logger: Logger
+    ) -> [any Service] {
+        var limits = CollectorLimits()
+        limits.maxRequestBytes = configuration.maxRequestBytes
+        var services: [any Service] = []
         if let address = configuration.compactUDP {
             services.append(
                 UDPAgentListener(
@@ -156,34 +197,6 @@ package enum SpoorServices {
             ZipkinRoutes.add(to: router, ingestor: ingestor, tenancy: tenancy, limits: limits)
             services.append(httpApplication(router, address, logger: logger, name: "zipkin-http", readiness: readiness))
         }
-        if let address = configuration.samplingHTTP {
-            let router = Router()
-            SamplingRoutes.add(to: router, store: sampling)
-            services.append(httpApplication(router, address, logger: logger, name: "sampling-http", readiness: readiness))
-        }
-        if let address = configuration.queryHTTP {
-            let router = Router()
-            // v3 routes first: the v1 routes end with the `/api/**` 404 catch-all.
-            V3Routes.add(to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger, adjust: adjust)
-            QueryRoutes.add(
-                to: router, search: search, pool: NIOThreadPool.singleton, tenancy: tenancy, logger: logger, adjust: adjust)
-            let ui = try UIRoutes.load(configuration: configuration, pool: NIOThreadPool.singleton, logger: logger)
-            let front = UIBasePathResponderBuilder(router: router, basePath: configuration.basePath, ui: ui)
-            services.append(httpApplication(front, address, logger: logger, name: "query-http", readiness: readiness))
-        }
-        if let address = configuration.queryGRPC {
-            services.append(
-                GRPCListener(
-                    host: address.host, port: address.port,
-                    services: [
-                        QueryGRPCServiceV2(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton, adjust: adjust),
-                        QueryGRPCServiceV3(search: search, tenancy: tenancy, pool: NIOThreadPool.singleton, adjust: adjust),
-                        GRPCHealthService(readiness: readiness),
-                        GRPCReflectionService(), GRPCReflectionServiceV1Alpha(),
-                    ],
-                    maxMessageBytes: configuration.maxRequestBytes, readiness: readiness, logger: logger))
-        }
-        services.append(ShutdownWatcher(readiness: readiness))
         return services
     }
 

@@ -4,7 +4,7 @@ import SpoorModel
 /// become one chunk record per trace, made as `SpanStore.prepare` makes them (the same encoder with the bucket's shared
 /// names, the same keys, the new names' entries in the same batch, entries in key order) and written in one RocksDB
 /// batch through the WAL, with the same column family options. No index, rollup, summary, catalog or dependency work.
-package final class ChunkOnlyStore {
+package final class ChunkOnlyStore: Sendable {
     let database: RocksDatabase
     let family: ColumnFamily
     private let names = ChunkNames()

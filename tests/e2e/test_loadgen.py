@@ -99,3 +99,50 @@ def test_bench_ingest_floor_stores_chunk_records_and_reports_its_stages(tmp_path
     # warm-up included, of about a hundred bytes each before compression.
     wal = sum(f.stat().st_size for f in (tmp_path / "data").glob("*.log"))
     assert wal > 400 * 20, f"WAL bytes {wal}"
+
+
+def test_bench_serve_floor_stores_every_accepted_span_over_each_listener(tmp_path):
+    ports = e2e.pick_free_ports(("otlp_grpc", "otlp_http", "thrift_http"))
+    data = tmp_path / "data"
+    argv = [str(e2e.SPOOR_BIN), "bench-serve-floor", "--data-dir", str(data)]
+    for name in ports:
+        argv += [e2e.PORT_FLAGS[name], f":{ports[name]}"]
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                e2e.requests.get(f"http://127.0.0.1:{ports['otlp_http']}/", timeout=1)
+                break
+            except e2e.requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline, "bench-serve-floor did not start"
+                time.sleep(0.1)
+        accepted = 0
+        for protocol, port in [("otlp-grpc", "otlp_grpc"), ("otlp-http", "otlp_http"), ("thrift-http", "thrift_http")]:
+            p = subprocess.run(
+                [str(e2e.SPOOR_BIN), "loadgen", "--protocol", protocol, "--target", f"127.0.0.1:{ports[port]}",
+                 "--seconds", "1", "--rate", "600", "--batch", str(BATCH), "--concurrency", "2", "--services", "2",
+                 "--templates", "2"],
+                capture_output=True, text=True, timeout=60)
+            assert p.returncode == 0, p.stdout + p.stderr
+            m = re.search(r"loadgen: (\d+) spans accepted in .* rejected spans (\d+), errors (\d+)", p.stdout)
+            assert m, p.stdout
+            sent, rejected, errors = map(int, m.groups())
+            assert sent >= 5 * BATCH and rejected == 0 and errors == 0, p.stdout
+            accepted += sent
+        # A malformed request is refused as by `spoor serve`, and stores nothing.
+        r = e2e.requests.post(f"http://127.0.0.1:{ports['otlp_http']}/v1/traces", data=b"\xff\xff\xff",
+                              headers={"Content-Type": "application/x-protobuf"}, timeout=5)
+        assert r.status_code == 400, r.text
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, out
+    m = re.search(r"^bench-serve-floor: (\d+) spans stored in (\d+) chunk records$", out, re.M)
+    assert m, out
+    stored, chunks = map(int, m.groups())
+    # Every acknowledged span is stored; a request's spans of one trace share a chunk record.
+    assert stored == accepted, out
+    assert accepted // BATCH <= chunks < stored, out
+    wal = sum(f.stat().st_size for f in data.glob("*.log"))
+    assert wal > stored * 20, f"WAL bytes {wal}"

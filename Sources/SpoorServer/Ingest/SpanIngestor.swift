@@ -34,25 +34,50 @@ package enum IngestError: Error, Sendable {
     case storage(String)
 }
 
-/// Normalises decoded spans and hands them to the writer, counting per transport.
+/// Where an ingestor's spans go: the store's writer (`IndexedSink`), or a stand-in measuring the least a store can do
+/// (`spoor bench-serve-floor`).
+package protocol SpanSink: Sendable {
+    /// Stores spans; returns once they are durable (in the WAL).
+    func write(_ spans: [Span], tenant: String) async throws(StorageError)
+    /// Queues spans without waiting (UDP); false when they were refused.
+    func enqueue(_ spans: [Span], tenant: String) -> Bool
+}
+
+/// The server's sink: every span indexed by `SpanStore.prepare`, then written by the group-committing `SpanWriter`.
+package struct IndexedSink: SpanSink {
+    let store: SpanStore
+    let writer: SpanWriter
+
+    package func write(_ spans: [Span], tenant: String) async throws(StorageError) {
+        _ = try await writer.write(store.prepare(tenant: tenant, spans: spans))
+    }
+
+    package func enqueue(_ spans: [Span], tenant: String) -> Bool {
+        writer.enqueue(store.prepare(tenant: tenant, spans: spans))
+    }
+}
+
+/// Normalises decoded spans and hands them to the sink, counting per transport.
 package struct SpanIngestor: Sendable {
-    private let store: SpanStore
-    private let writer: SpanWriter
+    private let sink: any SpanSink
     private let metrics: IngestMetrics
 
-    /// Creates an ingestor.
+    /// Creates an ingestor writing to the store through `writer`.
     package init(store: SpanStore, writer: SpanWriter, factory: any MetricsFactory = MetricsSystem.factory) {
-        self.store = store
-        self.writer = writer
+        self.init(sink: IndexedSink(store: store, writer: writer), factory: factory)
+    }
+
+    /// Creates an ingestor writing to `sink`.
+    package init(sink: any SpanSink, factory: any MetricsFactory = MetricsSystem.factory) {
+        self.sink = sink
         self.metrics = IngestMetrics(factory: factory)
     }
 
     /// Writes spans and returns once they are in the WAL (HTTP and gRPC transports).
     package func ingest(_ spans: [Span], tenant: String, transport: Transport) async throws(IngestError) {
         metrics.received(transport).increment(by: spans.count)
-        let prepared = store.prepare(tenant: tenant, spans: Self.sanitized(spans))
         do {
-            _ = try await writer.write(prepared)
+            try await sink.write(Self.sanitized(spans), tenant: tenant)
         } catch {
             switch error {
             case .overloaded:
@@ -71,8 +96,7 @@ package struct SpanIngestor: Sendable {
     /// Queues spans without waiting (UDP); counts them as dropped when the queue is full.
     package func enqueue(_ spans: [Span], tenant: String, transport: Transport) {
         metrics.received(transport).increment(by: spans.count)
-        let prepared = store.prepare(tenant: tenant, spans: Self.sanitized(spans))
-        if !writer.enqueue(prepared) {
+        if !sink.enqueue(Self.sanitized(spans), tenant: tenant) {
             metrics.dropped(transport, .queueFull).increment(by: spans.count)
         }
     }
