@@ -44,15 +44,14 @@ package struct TraceSearch: Sendable {
             return try stream(tenant: tenant, scan: scan, query: query, limit: limit)
         }
         let services = query.serviceName.map { [$0] } ?? store.services(tenant: tenant)
-        var candidates: [TraceID: UInt64] = [:]
+        var candidates = CandidateTraces()
         for service in services {
-            for (id, start) in try candidatesFor(service: service, tenant: tenant, query: query) {
-                candidates[id] = max(candidates[id] ?? 0, start)
+            for (id, start) in try candidatesFor(service: service, tenant: tenant, query: query).entries {
+                candidates.add(id, start: start)
             }
         }
-        let ordered = candidates.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }
         var results: [[Span]] = []
-        for (id, _) in ordered {
+        for id in candidates.newestFirst() {
             guard results.count < limit else { break }
             if let spans = try verified(tenant: tenant, id: id, query: query) { results.append(spans) }
         }
@@ -74,7 +73,7 @@ package struct TraceSearch: Sendable {
     /// Walks one newest-first index and verifies each new trace as it comes, stopping at `limit` matches: a search
     /// for the latest 20 traces reads about 20 traces, however many the window holds.
     private func stream(tenant: String, scan: IndexScan, query: TraceQuery, limit: Int) throws(StorageError) -> [[Span]] {
-        var seen = Set<TraceID>()
+        var seen = TraceIndexTable()
         var results: [[Span]] = []
         var failure: StorageError? = nil
         let cap = maxCandidatesPerScan
@@ -106,7 +105,7 @@ package struct TraceSearch: Sendable {
     }
 
     /// Candidate traces of one service: the intersection of every applicable index scan.
-    private func candidatesFor(service: String, tenant: String, query: TraceQuery) throws(StorageError) -> [TraceID: UInt64] {
+    private func candidatesFor(service: String, tenant: String, query: TraceQuery) throws(StorageError) -> CandidateTraces {
         var scans: [IndexScan] = query.tags.map { .tag(service: service, key: $0.key, value: $0.value) }
         if let operation = query.operationName { scans.append(.operation(service: service, operation: operation)) }
         if query.durationMinNanos != nil || query.durationMaxNanos != nil {
@@ -115,22 +114,20 @@ package struct TraceSearch: Sendable {
         }
         if scans.isEmpty { scans.append(.service(service)) }
 
-        var result: [TraceID: UInt64]? = nil
+        var result: CandidateTraces? = nil
         for scan in scans {
-            var found: [TraceID: UInt64] = [:]
+            var found = CandidateTraces()
             let cap = maxCandidatesPerScan
             try store.scan(
                 tenant: tenant, index: scan, startMin: query.startTimeMinUnixNanos, startMax: query.startTimeMaxUnixNanos
             ) { id, start in
-                if result == nil || result?[id] != nil {
-                    found[id] = max(found[id] ?? 0, start)
-                }
+                if result?.contains(id) ?? true { found.add(id, start: start) }
                 return found.count < cap
             }
             result = found
-            if found.isEmpty { return [:] }
+            if found.isEmpty { return found }
         }
-        return result ?? [:]
+        return result ?? CandidateTraces()
     }
 }
 

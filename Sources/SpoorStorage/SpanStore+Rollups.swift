@@ -61,7 +61,10 @@ extension SpanStore {
             slots = [:]
             attempt += 1
             let (unflushed, flushes) = pending.withLock {
-                ($0.rollupSlots(tenant: tenant, service: service, resolution: resolution), $0.flushes)
+                (
+                    $0.rollupSlots(tenant: tenant, service: service, resolution: resolution, firstSlot: firstSlot, endSlot: endSeconds),
+                    $0.flushes
+                )
             }
             if flushes % 2 == 1, attempt < Self.flushWaitAttempts {  // a flush is writing: wait for it
                 usleep(Self.flushWaitMicros)

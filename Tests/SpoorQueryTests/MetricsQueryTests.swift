@@ -408,7 +408,7 @@ struct MetricsQueryTests {
 }
 
 /// A small deterministic generator for property tests (SplitMix64).
-private struct SplitMix {
+struct SplitMix {
     var state: UInt64
 
     init(seed: UInt64) { state = seed }

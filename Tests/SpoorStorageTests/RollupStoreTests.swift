@@ -304,6 +304,39 @@ struct PendingRollupTests {
         #expect(try calls(store, service: "other", resolution: .hour).isEmpty)
     }
 
+    /// The pending rollups are cut to the query's slots as the stored ones are: windows starting and ending inside
+    /// minutes and hours read the same before and after the flush, at both resolutions.
+    @Test func pendingAndStoredRollupsAnswerEveryWindowAlike() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let minute = RollupStoreTests.minute / 1000
+        let spans = (0..<40).map { n in
+            SpanBuilder.span(trace: 200 + n, span: 1, service: n % 5 == 0 ? "t" : "s", operation: "op\(n % 3)", startMicros: Self.t0 + n * 7 * minute + n)
+        }
+        try write(store, spans)
+        let second: UInt64 = 1_000_000_000
+        let hour = RollupStoreTests.hour
+        let base = RollupStoreTests.t0Nanos
+        let windows: [(UInt64, UInt64)] = [
+            (base - hour, base + 6 * hour), (base + 90 * second, base + 2 * hour + 30 * second), (base + hour / 2, base + hour / 2 + 1),
+            (base + 17 * 60 * second + 1, base + 3 * hour - 1), (base + 2 * hour, base + 2 * hour + 59 * 60 * second),
+        ]
+        func read() throws -> [[RollupSlot]] {
+            try [RollupResolution.minute, .hour].flatMap { resolution in
+                try windows.map { window in
+                    try store.rollups(
+                        tenant: "", service: "s", kinds: [], startNanos: window.0, endNanos: window.1, resolution: resolution)
+                }
+            }
+        }
+        let before = try read()
+        #expect(before.contains { !$0.isEmpty })
+        try store.flushIndex(now: Self.now)
+        let after = try read()
+        #expect(after == before)
+    }
+
     private func rollupKeys(_ store: SpanStore) throws -> Int {
         try store.keyCount(types: Keys.rollupMinuteTag...Keys.rollupHourTag)
     }

@@ -33,12 +33,14 @@ struct PendingIndex {
         return (live ?? []) + flushed  // in no particular order: scans sort them
     }
 
-    /// The pending rollups of one service (the flushing ones included); see `PendingRollups.slots`.
-    func rollupSlots(tenant: String, service: String, resolution: RollupResolution)
+    /// The pending rollups of one service with slots in `[firstSlot, endSlot)` (the flushing ones included); see
+    /// `PendingRollups.slots`.
+    func rollupSlots(tenant: String, service: String, resolution: RollupResolution, firstSlot: UInt64, endSlot: UInt64)
         -> [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)]
     {
-        rollups.slots(tenant: tenant, service: service, resolution: resolution)
-            + (flushing?.rollups.slots(tenant: tenant, service: service, resolution: resolution) ?? [])
+        let live = rollups.slots(tenant: tenant, service: service, resolution: resolution, firstSlot: firstSlot, endSlot: endSlot)
+        guard let flushing else { return live }
+        return live + flushing.rollups.slots(tenant: tenant, service: service, resolution: resolution, firstSlot: firstSlot, endSlot: endSlot)
     }
 
     /// The pending summary of a trace (the flushing one included).

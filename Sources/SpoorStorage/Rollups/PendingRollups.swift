@@ -92,10 +92,10 @@ struct PendingRollups: Sendable {
     }
 
     /// The rollups at `resolution` (hours summed from their minutes), keyed by slot.
-    private func slots(_ resolution: RollupResolution, where include: (Key) -> Bool = { _ in true }) -> [Key: SpanRollup] {
-        guard resolution == .hour else { return rollups.filter { include($0.key) } }
+    private func slots(_ resolution: RollupResolution) -> [Key: SpanRollup] {
+        guard resolution == .hour else { return rollups }
         var hours: [Key: SpanRollup] = [:]
-        for (key, rollup) in rollups where include(key) {
+        for (key, rollup) in rollups {
             var hour = key
             hour.minute -= key.minute % 3600
             hours[hour, default: SpanRollup()].merge(rollup)
@@ -118,17 +118,40 @@ struct PendingRollups: Sendable {
         }
     }
 
-    /// The rollups of one service at `resolution`: (slot start in seconds, kind, operation, rollup), one per key and
-    /// bucket. Names are matched and returned as the store's keys hold them (cut at `Keys.maxIndexedStringBytes`), so
-    /// a long name reads the same before and after a flush.
-    func slots(tenant: String, service: String, resolution: RollupResolution) -> [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)] {
+    /// The rollups of one service at `resolution` whose slots start in `[firstSlot, endSlot)` (seconds): (slot start,
+    /// kind, operation, rollup), one per key and bucket. Names are matched and returned as the store's keys hold them
+    /// (cut at `Keys.maxIndexedStringBytes`), so a long name reads the same before and after a flush.
+    func slots(tenant: String, service: String, resolution: RollupResolution, firstSlot: UInt64, endSlot: UInt64)
+        -> [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)]
+    {
         let tenantForm = ExactString(Keys.storedTenant(tenant))
         let serviceForm = ExactString(Keys.stored(service))
-        let tenants = Set(names.all.indices.filter { ExactString(Keys.storedTenant(names.all[$0])) == tenantForm }.map { UInt32($0) })
-        let services = Set(names.all.indices.filter { ExactString(Keys.stored(names.all[$0])) == serviceForm }.map { UInt32($0) })
-        guard !tenants.isEmpty, !services.isEmpty else { return [] }
-        return slots(resolution) { tenants.contains($0.tenant) && services.contains($0.service) }.map { key, rollup in
-            (key.minute, key.kind, Keys.stored(names.name(key.operation)), rollup)
+        // A name or two each: searched in place, no hashing.
+        let tenants = names.all.indices.filter { ExactString(Keys.storedTenant(names.all[$0])) == tenantForm }.map { UInt32($0) }
+        let services = names.all.indices.filter { ExactString(Keys.stored(names.all[$0])) == serviceForm }.map { UInt32($0) }
+        guard !tenants.isEmpty, !services.isEmpty, firstSlot < endSlot else { return [] }
+        var storedNames = [String?](repeating: nil, count: names.all.count)
+        func operation(_ id: UInt32) -> String {
+            if let known = storedNames[Int(id)] { return known }
+            let name = Keys.stored(names.name(id))
+            storedNames[Int(id)] = name
+            return name
         }
+        let width = resolution.seconds
+        var result: [(slot: UInt64, kind: SpanKind, operation: String, rollup: SpanRollup)] = []
+        var hours: [Key: SpanRollup] = [:]
+        for (key, rollup) in rollups {
+            let slot = key.minute - key.minute % width  // a minute counts in the slot starting at or before it
+            guard slot >= firstSlot, slot < endSlot, services.contains(key.service), tenants.contains(key.tenant) else { continue }
+            if resolution == .hour {
+                var hour = key
+                hour.minute = slot
+                hours[hour, default: SpanRollup()].merge(rollup)
+            } else {
+                result.append((slot, key.kind, operation(key.operation), rollup))
+            }
+        }
+        for (key, rollup) in hours { result.append((key.minute, key.kind, operation(key.operation), rollup)) }
+        return result
     }
 }

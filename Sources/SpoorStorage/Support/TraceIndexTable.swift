@@ -1,26 +1,26 @@
 import SpoorModel
 
 /// Numbers trace ids densely in the order first inserted: an open-addressing table for the per-posting lookups of an
-/// index flush, where `Dictionary`'s per-lookup `Hasher` showed in profiles.
+/// index flush and the candidate sets of a search, where `Dictionary`'s per-lookup `Hasher` showed in profiles.
 ///
 /// The hash is seeded per process, so trace ids chosen by a client cannot be made to collide.
-struct TraceIndexTable {
+package struct TraceIndexTable: Sendable {
     /// Index + 1 of the id in `ids` (0: empty slot); the count is a power of two.
     private var slots: [UInt32]
     /// The ids, in insertion order: an id's index is its position here.
-    private(set) var ids: [TraceID] = []
+    package private(set) var ids: [TraceID] = []
 
     private static let seed = UInt64.random(in: .min ... .max)
 
     /// An empty table sized for about `capacity` ids.
-    init(capacity: Int = 0) {
+    package init(capacity: Int = 0) {
         var size = 16
         while size * 3 < max(capacity, 1) * 4 { size *= 2 }
         slots = [UInt32](repeating: 0, count: size)
         ids.reserveCapacity(capacity)
     }
 
-    var count: Int { ids.count }
+    package var count: Int { ids.count }
 
     @inline(__always)
     private static func hash(_ id: TraceID) -> Int {
@@ -29,7 +29,7 @@ struct TraceIndexTable {
 
     /// The index of `id`, added when new.
     @inline(__always)
-    mutating func insert(_ id: TraceID) -> (index: Int, inserted: Bool) {
+    package mutating func insert(_ id: TraceID) -> (index: Int, inserted: Bool) {
         if (ids.count + 1) * 4 > slots.count * 3 { grow() }
         let mask = slots.count - 1
         var slot = Self.hash(id) & mask
@@ -47,7 +47,7 @@ struct TraceIndexTable {
 
     /// The index of `id`, or nil.
     @inline(__always)
-    func index(of id: TraceID) -> Int? {
+    package func index(of id: TraceID) -> Int? {
         let mask = slots.count - 1
         var slot = Self.hash(id) & mask
         while true {
