@@ -49,7 +49,7 @@ RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
 echo "server peak RSS: $((RSS / 1024)) MiB"
 TICKS=$(( $(awk '{print $14 + $15}' /proc/$SERVER/stat) - TICKS_BEFORE ))
 STORED=$(curl -s localhost:24269/metrics | awk '/^spoor_storage_spans_stored_total/{s += $2} END {print s + 0}')
-[ "$STORED" -gt 0 ] && echo "server CPU: $((TICKS / 100)).$((TICKS % 100)) s (user + system) for $STORED stored spans = $(awk -v t="$TICKS" -v s="$STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
+[ "$STORED" -gt 0 ] && echo "server CPU: $(printf '%d.%02d' $((TICKS / 100)) $((TICKS % 100))) s (user + system) for $STORED stored spans = $(awk -v t="$TICKS" -v s="$STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
 curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
 
@@ -70,7 +70,8 @@ case "$PROTOCOL" in otlp-grpc|thrift-http)
     "$BIN" bench-serve-floor --data-dir "$WORK/data-floor-server" --collector.otlp.grpc.host-port :24317 \
         --collector.otlp.http.host-port :24318 --collector.http-server.host-port :24268 > "$WORK/floor-server.log" 2>&1 &
     SERVER=$!
-    for _ in $(seq 1 50); do curl -s -o /dev/null localhost:24318/ && break; sleep 0.2; done
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
+    kill -0 $SERVER 2>/dev/null || { echo "bench-serve-floor did not start:"; cat "$WORK/floor-server.log"; exit 1; }
     TICKS_BEFORE=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
     "$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" \
         --batch "$BATCH" --templates "$TEMPLATES" | sed 's/^loadgen:/floor loadgen:/'
@@ -79,7 +80,7 @@ case "$PROTOCOL" in otlp-grpc|thrift-http)
     SERVER=""
     cat "$WORK/floor-server.log"
     FLOOR_STORED=$(awk '/^bench-serve-floor:/{print $2}' "$WORK/floor-server.log")
-    [ "${FLOOR_STORED:-0}" -gt 0 ] && echo "floor server CPU: $((TICKS / 100)).$((TICKS % 100)) s (user + system) for $FLOOR_STORED stored spans = $(awk -v t="$TICKS" -v s="$FLOOR_STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
+    [ "${FLOOR_STORED:-0}" -gt 0 ] && echo "floor server CPU: $(printf '%d.%02d' $((TICKS / 100)) $((TICKS % 100))) s (user + system) for $FLOOR_STORED stored spans = $(awk -v t="$TICKS" -v s="$FLOOR_STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
     ;;
 esac
 

@@ -37,6 +37,12 @@ struct BenchServeFloorCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard maxRequestBytes > 0, writers > 0 else { throw ValidationError("--collector.max-request-bytes and --writers must be positive") }
+        for (flag, value) in [
+            ("collector.otlp.grpc.host-port", otlpGRPCHostPort), ("collector.otlp.http.host-port", otlpHTTPHostPort),
+            ("collector.http-server.host-port", thriftHTTPHostPort),
+        ] where !value.isEmpty && HostPort(value) == nil {
+            throw ValidationError("--\(flag) must be HOST:PORT or :PORT (empty turns it off), not \(value)")
+        }
     }
 
     func run() async throws {
@@ -58,20 +64,29 @@ struct BenchServeFloorCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await pool.shutdownGracefully()
+            store.close()
+            throw error
+        }
         try await pool.shutdownGracefully()
         store.close()
-        print("bench-serve-floor: \(sink.spans.load(ordering: .relaxed)) spans stored in \(sink.chunks.load(ordering: .relaxed)) chunk records")
+        print(
+            "bench-serve-floor: \(sink.storedSpans.load(ordering: .relaxed)) spans stored in "
+                + "\(sink.storedChunks.load(ordering: .relaxed)) chunk records")
     }
 }
 
 /// Writes each request's spans with `ChunkOnlyStore.write` on a thread pool (RocksDB writes block), answering once they
-/// are in the WAL, as the server's writer does.
+/// are in the WAL, as the server's writer does. The pool's queue is not bounded (nothing is refused as overloaded):
+/// fine for a load generator with a fixed number of requests in flight, not for open-ended load.
 final class FloorSink: SpanSink {
     let store: ChunkOnlyStore
     let pool: NIOThreadPool
-    let spans = Atomic<Int>(0)
-    let chunks = Atomic<Int>(0)
+    let storedSpans = Atomic<Int>(0)
+    let storedChunks = Atomic<Int>(0)
 
     init(store: ChunkOnlyStore, pool: NIOThreadPool) {
         self.store = store
@@ -87,8 +102,8 @@ final class FloorSink: SpanSink {
         } catch {
             throw .closed  // the pool stopped: shutting down
         }
-        self.spans.add(spans.count, ordering: .relaxed)
-        chunks.add(written, ordering: .relaxed)
+        storedSpans.add(spans.count, ordering: .relaxed)
+        storedChunks.add(written, ordering: .relaxed)
     }
 
     func enqueue(_ spans: [Span], tenant: String) -> Bool {

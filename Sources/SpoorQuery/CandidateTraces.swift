@@ -24,7 +24,7 @@ struct CandidateTraces {
     }
 
     /// Every id with its start, in the order first added.
-    var entries: Zip2Sequence<[TraceID], [UInt64]> { zip(table.ids, starts) }
+    var entries: some Sequence<(TraceID, UInt64)> { zip(table.ids, starts) }
 
     /// The ids, latest start first, then higher id first.
     func newestFirst() -> [TraceID] {

@@ -46,8 +46,11 @@ package struct TraceSearch: Sendable {
         let services = query.serviceName.map { [$0] } ?? store.services(tenant: tenant)
         var candidates = CandidateTraces()
         for service in services {
-            for (id, start) in try candidatesFor(service: service, tenant: tenant, query: query).entries {
-                candidates.add(id, start: start)
+            let found = try candidatesFor(service: service, tenant: tenant, query: query)
+            if services.count == 1 {
+                candidates = found
+            } else {
+                for (id, start) in found.entries { candidates.add(id, start: start) }
             }
         }
         var results: [[Span]] = []

@@ -1,9 +1,13 @@
 import SpoorModel
 
-/// The least a durable span store with Spoor's trace layout does, for `spoor bench-ingest --floor`: each request's spans
+/// The least a durable span store with Spoor's trace layout does, for `spoor bench-ingest --floor` and
+/// `spoor bench-serve-floor`: each request's spans
 /// become one chunk record per trace, made as `SpanStore.prepare` makes them (the same encoder with the bucket's shared
 /// names, the same keys, the new names' entries in the same batch, entries in key order) and written in one RocksDB
 /// batch through the WAL, with the same column family options. No index, rollup, summary, catalog or dependency work.
+///
+/// `write` may run on several threads at once: each call has its own encoder and batch, the shared names are behind
+/// `ChunkNames`'s mutex, and a call that uses a name not yet durable carries that name's entry in its own batch.
 package final class ChunkOnlyStore: Sendable {
     let database: RocksDatabase
     let family: ColumnFamily

@@ -9,7 +9,7 @@ struct CandidateTracesTests {
     /// The latest start wins for each id; newest first, ties broken by the higher id; checked against a Dictionary
     /// over seeded random visits.
     @Test func keepsTheLatestStartAndOrdersNewestFirstLikeADictionary() {
-        var rng = SplitMix(seed: 7)  // MetricsQueryTests.swift
+        var rng = SplitMix(seed: 7)
         var candidates = CandidateTraces()
         var reference: [TraceID: UInt64] = [:]
         for _ in 0..<5_000 {

@@ -2,6 +2,7 @@
 span the load generator counts is stored, and a template sent many times becomes that many distinct traces."""
 
 import re
+import socket
 import subprocess
 import time
 
@@ -110,13 +111,14 @@ def test_bench_serve_floor_stores_every_accepted_span_over_each_listener(tmp_pat
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                e2e.requests.get(f"http://127.0.0.1:{ports['otlp_http']}/", timeout=1)
-                break
-            except e2e.requests.ConnectionError:
-                assert server.poll() is None and time.monotonic() < deadline, "bench-serve-floor did not start"
-                time.sleep(0.1)
+        for port in ports.values():  # the listeners start concurrently: wait for each
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert server.poll() is None and time.monotonic() < deadline, "bench-serve-floor did not start"
+                    time.sleep(0.1)
         accepted = 0
         for protocol, port in [("otlp-grpc", "otlp_grpc"), ("otlp-http", "otlp_http"), ("thrift-http", "thrift_http")]:
             p = subprocess.run(
@@ -136,7 +138,11 @@ def test_bench_serve_floor_stores_every_accepted_span_over_each_listener(tmp_pat
         assert r.status_code == 400, r.text
     finally:
         server.terminate()
-        out, _ = server.communicate(timeout=30)
+        try:
+            out, _ = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            out, _ = server.communicate()
     assert server.returncode == 0, out
     m = re.search(r"^bench-serve-floor: (\d+) spans stored in (\d+) chunk records$", out, re.M)
     assert m, out
