@@ -122,7 +122,8 @@ package struct TraceSearch: Sendable {
             var found = CandidateTraces()
             let cap = maxCandidatesPerScan
             try store.scan(
-                tenant: tenant, index: scan, startMin: query.startTimeMinUnixNanos, startMax: query.startTimeMaxUnixNanos
+                tenant: tenant, index: scan, startMin: query.startTimeMinUnixNanos, startMax: query.startTimeMaxUnixNanos,
+                visitsAll: true
             ) { id, start in
                 if result?.contains(id) ?? true { found.add(id, start: start) }
                 return found.count < cap

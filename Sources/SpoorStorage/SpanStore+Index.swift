@@ -8,8 +8,11 @@ extension SpanStore {
     /// pending postings and v2/v3 lists, the trace's first start in its slot for v4/v5 lists, which may lie before
     /// `startMin` (the trace is a candidate when its first and last start in the slot overlap the window: a superset,
     /// which the search verifies on the spans). It returns false to stop. A trace may be visited more than once.
+    ///
+    /// `visitsAll` tells that `visit` will rarely stop the scan (a search intersecting several scans): the pending index
+    /// is then read whole at once instead of a page at a time.
     package func scan(
-        tenant: String, index: IndexScan, startMin: UInt64, startMax: UInt64,
+        tenant: String, index: IndexScan, startMin: UInt64, startMax: UInt64, visitsAll: Bool = false,
         visit: (TraceID, UInt64) -> Bool
     ) throws(StorageError) {
         guard startMin <= startMax else { return }
@@ -33,33 +36,63 @@ extension SpanStore {
         }
         do {
             for bucket in buckets(overlapping: startMin, startMax) {
-                let more = try scanNewestFirst(
-                    bucket, tenant: tenant, prefix: prefix, legacyPrefix: bucket.mayHoldLegacyIndex ? legacyPrefix : nil, startMin: startMin,
-                    startMax: startMax, visit: visit)
-                if !more { return }
+                var windowMax = startMax
+                var pendingLimit = visitsAll ? Self.maxPendingScanEntries : Self.pendingScanEntries
+                while true {
+                    let end = try scanNewestFirst(
+                        bucket, tenant: tenant, prefix: prefix, legacyPrefix: bucket.mayHoldLegacyIndex ? legacyPrefix : nil,
+                        startMin: startMin, startMax: windowMax, pendingLimit: pendingLimit, visit: visit)
+                    guard case .resume(let at) = end else {
+                        if case .stopped = end { return }
+                        break
+                    }
+                    // The pending entries read were used up: read again from the last one, taking more this time.
+                    windowMax = at
+                    pendingLimit = min(pendingLimit * 8, Self.maxPendingScanEntries)
+                }
             }
         } catch {
             throw StorageError.wrapping(error)
         }
     }
 
-    /// Merges a bucket's posting lists (newest `maxStart` first) with its legacy per-span entries into one newest-first
-    /// stream. A list's entries all lie within `postingSlotNanos` below its `maxStart`, so an entry can be emitted as
-    /// soon as it is at least as new as the next unread list's `maxStart`.
+    /// Pending entries a scan reads at first (see `PendingIndex.newest`): enough for a search that stops after a page
+    /// of traces; a scan that needs more reads again with eight times as many.
+    static let pendingScanEntries = 256
+    static let maxPendingScanEntries = 1 << 30
+
+    /// How `scanNewestFirst` ended.
+    private enum BucketScanEnd {
+        /// Every entry was visited.
+        case finished
+        /// `visit` returned false.
+        case stopped
+        /// The pending entries read were used up while the pending index held more: scan again with the window ending
+        /// at this start (the entries there are visited again; a scan may visit a trace more than once).
+        case resume(at: UInt64)
+    }
+
+    /// Merges a bucket's pending postings and posting lists (newest `maxStart` first) with its legacy per-span entries
+    /// into one newest-first stream. A list's entries all lie within `postingSlotNanos` below its `maxStart`, so an
+    /// entry can be emitted as soon as it is at least as new as the next unread list's `maxStart`.
     private func scanNewestFirst(
         _ bucket: Bucket, tenant: String, prefix: [UInt8], legacyPrefix: [UInt8]?, startMin: UInt64, startMax: UInt64,
-        visit: (TraceID, UInt64) -> Bool
-    ) throws -> Bool {
+        pendingLimit: Int, visit: (TraceID, UInt64) -> Bool
+    ) throws -> BucketScanEnd {
         // Lists whose maxStart is in [slot of startMin, startMax + slot) can hold an entry of the window: a v3 list's
         // starts lie within a slot below its maxStart, and a v4 list's traces have their first and last start in the
         // slot of its maxFirst.
         let listsThrough = startMax > UInt64.max - Keys.postingSlotNanos ? UInt64.max : startMax + Keys.postingSlotNanos - 1
         let listRange = Keys.range(prefix, from: startMin - startMin % Keys.postingSlotNanos, through: listsThrough)
-        // Pending postings are copied before the iterators open: a flush writes its lists before clearing them, so
+        // Pending postings are read before the iterators open: a flush writes its lists before clearing them, so
         // every posting is seen at least once.
-        let unflushed = pending.withLock { $0.postings(bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix) }
+        let unflushed = pending.withLock {
+            $0.newest(
+                bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix, startMin: startMin, startMax: startMax,
+                limit: pendingLimit)
+        }
         guard let lists = database.iterator(bucket.family, lower: listRange.lower, upper: listRange.upper, reverse: true)
-        else { return true }
+        else { return .finished }
         var legacy: RocksIterator? = nil
         if let legacyPrefix {
             let range = Keys.range(legacyPrefix, from: startMin, through: startMax)
@@ -98,9 +131,9 @@ extension SpanStore {
             runs.append(run)
             try pushHead(runs.count - 1, from: 0)
         }
-        try addRun(
-            (unflushed ?? []).filter { $0.overlaps(startMin, startMax) }
-                .map { Candidate(start: min($0.lastStart, startMax), traceID: $0.traceID) }.sorted { $0.start > $1.start })
+        // The pending entries come sorted and cut to the window: run 0 when there are any.
+        try addRun(unflushed.entries.map { Candidate(start: $0.start, traceID: $0.traceID) })
+        let pendingLeftUnread = !unflushed.complete && !unflushed.entries.isEmpty
         var decoded: [RawPosting] = []
         var perTrace: [TracePosting] = []
         var segments: [(table: UInt64, end: Int)] = []
@@ -146,19 +179,23 @@ extension SpanStore {
             guard haveEntry else { break }
             if let heapStart, heapStart >= (legacyStart ?? 0) {
                 let head = heads.pop()
+                if pendingLeftUnread, head.run == 0, head.index == unflushed.entries.count - 1 {
+                    // The last pending entry read: the pending index's unread ones may be newer than anything left.
+                    return .resume(at: head.start)
+                }
                 let candidate = runs[head.run][head.index]
                 try pushHead(head.run, from: head.index + 1)
                 let id = try head.traceID ?? tables.resolve(table: candidate.table, format: candidate.format, number: candidate.number)
-                if let id, !visit(id, head.start) { return false }
+                if let id, !visit(id, head.start) { return .stopped }
             } else if let legacy, let legacyStart {
                 let id = Keys.readTraceID(legacy.key, at: legacyOffset + 8)
                 legacy.advance()
-                if let id, !visit(id, legacyStart) { return false }
+                if let id, !visit(id, legacyStart) { return .stopped }
             }
         }
         try lists.status()
         try legacy?.status()
-        return true
+        return .finished
     }
 
     /// Duration scans read the duration classes overlapping `[minNanos, maxNanos]` and check each entry exactly.

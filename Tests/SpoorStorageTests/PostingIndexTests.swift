@@ -940,3 +940,76 @@ extension PostingIndexTests {
 private final class StopFlag: Sendable {
     let value = Mutex(false)
 }
+
+/// A scan reads the pending index a page of entries at a time (`SpanStore.pendingScanEntries`) and reads on from the
+/// last entry it used when it needs more: it must visit what one full read would, newest first.
+struct PendingScanTests {
+    static let t0 = SpanStoreTests.t0
+
+    /// Visits of a scan: (trace, start), in order.
+    private func scan(_ store: SpanStore, _ index: IndexScan, from: UInt64, to: UInt64, stopAfter: Int = .max) throws
+        -> [(UInt64, UInt64)]
+    {
+        var seen: [(UInt64, UInt64)] = []
+        try store.scan(tenant: "", index: index, startMin: from, startMax: to) { id, start in
+            seen.append((id.low, start))
+            return seen.count < stopAfter
+        }
+        return seen
+    }
+
+    @Test func pendingEntriesBeyondOnePageAreVisitedNewestFirstAsAfterTheFlush() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        // 3,000 traces of two spans each, over 100 s, arriving in 30 requests in shuffled order: starts are not in
+        // arrival order, and a trace's spans may land in different requests.
+        var rng = SplitMix(seed: 11)
+        var spans: [Span] = []
+        for trace in UInt64(1)...3_000 {
+            let start = Self.t0 + rng.next() % 100_000_000
+            let tag = Attribute.string("k", trace % 3 == 0 ? "a" : "b")
+            spans.append(SpanBuilder.span(trace: trace, span: 1, startMicros: start, tags: [tag]))
+            spans.append(SpanBuilder.span(trace: trace, span: 2, startMicros: start + rng.next() % 2_000_000, tags: [tag]))
+        }
+        for i in stride(from: spans.count - 1, to: 0, by: -1) { spans.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        let now = Self.t0 * 1000 + SpanStoreTests.hour
+        for request in stride(from: 0, to: spans.count, by: 200) {
+            _ = try store.write([store.prepare(tenant: "", spans: Array(spans[request..<min(request + 200, spans.count)]))], now: now)
+        }
+        let nanos = { (micros: UInt64) in micros * 1000 }
+        let windows: [(UInt64, UInt64)] = [
+            (0, .max), (nanos(Self.t0 + 20_000_000), nanos(Self.t0 + 70_000_000)), (nanos(Self.t0 + 99_000_000), .max),
+        ]
+        let scans: [IndexScan] = [.service("svc"), .tag(service: "svc", key: "k", value: "a")]
+        var pendingResults: [Set<UInt64>] = []
+        for index in scans {
+            for window in windows {
+                let visits = try scan(store, index, from: window.0, to: window.1)
+                // Newest first, never beyond the window's end.
+                #expect(zip(visits, visits.dropFirst()).allSatisfy { $0.1 >= $1.1 })
+                #expect(visits.allSatisfy { $0.1 <= window.1 })
+                // Every trace with a span in the window and the key (a superset is allowed: a pending posting stands for
+                // a trace's first and last start).
+                let keyed = spans.filter { index == .service("svc") || $0.tags == [.string("k", "a")] }
+                let expected = Set(
+                    keyed.filter { $0.startTimeUnixNanos >= window.0 && $0.startTimeUnixNanos <= window.1 }.map(\.traceID.low))
+                let visited = Set(visits.map(\.0))
+                #expect(expected.count > 10)
+                #expect(visited.isSuperset(of: expected))
+                #expect(visited.isSubset(of: Set(keyed.map(\.traceID.low))))
+                pendingResults.append(visited)
+                // A scan stopped early gets the newest traces.
+                let first = try scan(store, index, from: window.0, to: window.1, stopAfter: 20)
+                #expect(first.map(\.0) == Array(visits.prefix(20).map(\.0)))
+            }
+        }
+        // The same traces once the postings are lists.
+        try store.flushIndex(now: now)
+        var flushedResults: [Set<UInt64>] = []
+        for index in scans {
+            for window in windows { flushedResults.append(Set(try scan(store, index, from: window.0, to: window.1).map(\.0))) }
+        }
+        #expect(flushedResults == pendingResults)
+    }
+}

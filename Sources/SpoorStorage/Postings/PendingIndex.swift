@@ -33,6 +33,31 @@ struct PendingIndex {
         return (live ?? []) + flushed  // in no particular order: scans sort them
     }
 
+    /// The newest pending entries of one index key in a bucket, live and flushing, newest first (see
+    /// `PostingGroups.newest`). When a source left postings unread (`complete` false), entries older than the oldest
+    /// it returned are dropped: its unread postings may come between them. A scan that uses up the entries then reads
+    /// again from the last one it used.
+    func newest(bucket: UInt64, width: UInt64, prefix: [UInt8], startMin: UInt64, startMax: UInt64, limit: Int)
+        -> (entries: [PendingCandidate], complete: Bool)
+    {
+        var entries: [PendingCandidate] = []
+        var complete = true
+        var cut: PendingCandidate? = nil
+        for source in [groups] + (flushing.map { [$0.groups] } ?? []) {
+            guard
+                let found = source.newest(bucket: bucket, width: width, prefix: prefix, startMin: startMin, startMax: startMax, limit: limit)
+            else { continue }
+            entries += found.entries
+            if !found.complete, let oldest = found.entries.last {
+                complete = false
+                cut = max(cut ?? oldest, oldest)
+            }
+        }
+        if flushing != nil { entries.sort(by: >) }
+        if let cut { entries = Array(entries.prefix { $0 >= cut }) }
+        return (entries, complete)
+    }
+
     /// The pending rollups of one service with slots in `[firstSlot, endSlot)` (the flushing ones included); see
     /// `PendingRollups.slots`.
     func rollupSlots(tenant: String, service: String, resolution: RollupResolution, firstSlot: UInt64, endSlot: UInt64)
@@ -96,4 +121,15 @@ struct FlushingIndex {
     var journal: [UInt64]
 
     var memoryBytes: Int { groups.memoryBytes + rollups.memoryBytes + summaries.memoryBytes }
+}
+
+/// A pending posting as a scan sees it: the latest start of the spans it stands for (capped at the scan's window end)
+/// and its trace. Ordered by start, then trace id: the lesser is the older.
+struct PendingCandidate: Comparable {
+    var start: UInt64
+    var traceID: TraceID
+
+    static func < (a: PendingCandidate, b: PendingCandidate) -> Bool {
+        a.start != b.start ? a.start < b.start : a.traceID < b.traceID
+    }
 }

@@ -33,6 +33,10 @@ struct PostingGroups: Sendable {
     private var slots: [UInt64] = []
     /// Every span whose postings were added: its start, trace id and duration, once for all its postings.
     private var spans: [Posting] = []
+    /// The latest start among `spans[0...i]`, by `i`. A posting's span indexes (`span`, `latest`) are at most those of
+    /// the posting added after it to the same group (a posting changes only while it is its group's last, and spans are
+    /// only appended), so this bounds every start a group's older postings hold: see `newest`.
+    private var maxStartThrough: [UInt64] = []
     /// Every posting, in the order added: its span (index in `spans`), its group, and the index + 1 of the previous
     /// posting of that group.
     private var postings: [Entry] = []
@@ -58,8 +62,14 @@ struct PostingGroups: Sendable {
     var groupCount: Int { groups.count }
     /// Memory held, for the write queue's bound and the memory gauge.
     var memoryBytes: Int {
-        spans.capacity * MemoryLayout<Posting>.stride + postings.capacity * MemoryLayout<Entry>.stride + arena.capacity
+        spans.capacity * MemoryLayout<Posting>.stride + maxStartThrough.capacity * 8 + postings.capacity * MemoryLayout<Entry>.stride
+            + arena.capacity
             + groups.capacity * MemoryLayout<Group>.stride + slots.count * 8
+    }
+
+    private mutating func appendSpan(_ posting: Posting) {
+        spans.append(posting)
+        maxStartThrough.append(max(maxStartThrough.last ?? 0, posting.start))
     }
 
     private mutating func append(span: UInt32, latest: UInt32? = nil, to group: Int) {
@@ -129,7 +139,7 @@ struct PostingGroups: Sendable {
     /// repeated on one span (or between span, process and logs) gives equal postings, removed when lists are sorted.
     mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef) {
         let posting = UInt32(spans.count)
-        spans.append(Posting(start: span.startTimeUnixNanos, traceID: span.traceID, durationNanos: span.durationNanos))
+        appendSpan(Posting(start: span.startTimeUnixNanos, traceID: span.traceID, durationNanos: span.durationNanos))
         // Every prefix starts `tenant type str(service)`: built once, then the type byte is set and the rest appended
         // for each posting, and cut back after it.
         var buffer = scratch
@@ -171,7 +181,7 @@ struct PostingGroups: Sendable {
     /// Adds one posting under `prefix` (a new group copies it), of a span of its own. Never merged into the group's
     /// last posting: without a duration posting of its own, the span's start would not reach its slot table.
     mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
-        spans.append(posting)
+        appendSpan(posting)
         addPrefix(of: prefix, posting: UInt32(spans.count - 1), bucket: bucket, withDurations: withDurations, mergeRepeats: false)
     }
 
@@ -222,9 +232,15 @@ struct PostingGroups: Sendable {
         // Grown geometrically: reserving exactly the merged size would copy every posting at every merge.
         let needed = postings.count + other.postings.count
         if needed > postings.capacity { postings.reserveCapacity(max(needed, postings.capacity * 2)) }
-        if spans.count + other.spans.count > spans.capacity { spans.reserveCapacity(max(spans.count + other.spans.count, spans.capacity * 2)) }
+        if spans.count + other.spans.count > spans.capacity {
+            let capacity = max(spans.count + other.spans.count, spans.capacity * 2)
+            spans.reserveCapacity(capacity)
+            maxStartThrough.reserveCapacity(capacity)
+        }
         let base = UInt32(spans.count)
         spans.append(contentsOf: other.spans)
+        let carried = maxStartThrough.last ?? 0
+        maxStartThrough.append(contentsOf: other.maxStartThrough.lazy.map { max($0, carried) })
         for posting in other.postings {
             append(span: base + posting.span, latest: base + posting.latest, to: remap[Int(posting.group)])
         }
@@ -255,6 +271,73 @@ struct PostingGroups: Sendable {
         return result
     }
 
+    /// The newest pending entries of one group (`PendingCandidate`: start capped at `startMax`, trace id) among the
+    /// postings overlapping `[startMin, startMax]`, newest first, at most `limit` of them. nil when the group does not
+    /// exist.
+    ///
+    /// The chain is walked from its newest posting and left as soon as every posting not yet read is known to be older
+    /// than the entries kept (`maxStartThrough`) or outside the window; `complete` is false when postings that may
+    /// still be in the window were left unread. Postings arrive roughly in time order, so a scan that stops after a few
+    /// traces reads a few postings, not the whole group.
+    func newest(
+        bucket: UInt64, width: UInt64, prefix: [UInt8], startMin: UInt64, startMax: UInt64, limit: Int
+    ) -> (entries: [PendingCandidate], complete: Bool)? {
+        let ref = BucketRef(start: bucket, width: width)
+        guard limit > 0, let (_, found) = prefix.withUnsafeBytes({ find(bucket: ref, prefix: $0, hash: Self.hash(ref, $0)) }),
+            let found
+        else { return nil }
+        if limit >= groups[found].count {  // room for the whole group: one pass, then a sort (the chain is nearly in order)
+            var entries: [PendingCandidate] = []
+            entries.reserveCapacity(groups[found].count)
+            var next = groups[found].last
+            while next != 0 {
+                let entry = postings[Int(next) - 1]
+                let span = spans[Int(entry.span)]
+                let lastStart = max(span.start, spans[Int(entry.latest)].start)
+                if span.start <= startMax, lastStart >= startMin {
+                    entries.append(PendingCandidate(start: min(lastStart, startMax), traceID: span.traceID))
+                }
+                next = entry.previous
+            }
+            entries.sort(by: >)
+            return (entries, true)
+        }
+        var kept = BinaryHeap<PendingCandidate> { $0 < $1 }  // the oldest kept on top
+        var complete = true
+        var next = groups[found].last
+        while next != 0 {
+            let entry = postings[Int(next) - 1]
+            let span = spans[Int(entry.span)]
+            let lastStart = max(span.start, spans[Int(entry.latest)].start)
+            if span.start <= startMax, lastStart >= startMin {
+                let candidate = PendingCandidate(start: min(lastStart, startMax), traceID: span.traceID)
+                if kept.count < limit {
+                    kept.push(candidate)
+                } else {
+                    complete = false  // one candidate is left out, this one or the oldest kept
+                    if let oldest = kept.top, oldest < candidate {
+                        _ = kept.pop()
+                        kept.push(candidate)
+                    }
+                }
+            }
+            next = entry.previous
+            guard next != 0 else { break }
+            // Every posting still unread holds starts at or below this bound.
+            let bound = maxStartThrough[Int(entry.span)]
+            if bound < startMin { break }
+            if kept.count == limit, let oldest = kept.top, oldest.start > min(bound, startMax) {
+                complete = false  // postings left unread
+                break
+            }
+        }
+        var entries: [PendingCandidate] = []
+        entries.reserveCapacity(kept.count)
+        while !kept.isEmpty { entries.append(kept.pop()) }
+        entries.reverse()
+        return (entries, complete)
+    }
+
     /// Calls `body` with every group's bucket, prefix, kind and postings (most recently added first).
     func forEachGroup(_ body: (BucketRef, [UInt8], Bool, [Posting]) -> Void) {
         for (index, group) in groups.enumerated() {
@@ -273,17 +356,19 @@ struct PostingGroups: Sendable {
                 remap[index] = kept.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash)
             }
         }
+        // The spans still referred to keep their order (so `maxStartThrough` still bounds older postings).
         var keptSpan = [UInt32](repeating: .max, count: spans.count)
-        func keep(_ span: UInt32) -> UInt32 {
-            if keptSpan[Int(span)] == .max {
-                keptSpan[Int(span)] = UInt32(kept.spans.count)
-                kept.spans.append(spans[Int(span)])
-            }
-            return keptSpan[Int(span)]
+        for posting in postings where remap[Int(posting.group)] != nil {
+            keptSpan[Int(posting.span)] = 0
+            keptSpan[Int(posting.latest)] = 0
+        }
+        for index in spans.indices where keptSpan[index] != .max {
+            keptSpan[index] = UInt32(kept.spans.count)
+            kept.appendSpan(spans[index])
         }
         for posting in postings {
             guard let target = remap[Int(posting.group)] else { continue }
-            kept.append(span: keep(posting.span), latest: keep(posting.latest), to: target)
+            kept.append(span: keptSpan[Int(posting.span)], latest: keptSpan[Int(posting.latest)], to: target)
         }
         self = kept
     }
@@ -508,7 +593,7 @@ struct PostingGroups: Sendable {
         try Self.walkJournal(value, postings: &buffer) { bucket, withDurations, prefix, postings in
             let group = self.group(bucket: bucket, withDurations: withDurations, prefix: prefix, hash: Self.hash(bucket, prefix))
             for posting in postings {
-                spans.append(posting)
+                appendSpan(posting)
                 append(span: UInt32(spans.count - 1), to: group)
             }
         }

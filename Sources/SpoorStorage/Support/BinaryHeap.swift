@@ -7,6 +7,7 @@ struct BinaryHeap<Element> {
 
     var top: Element? { items.first }
     var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
 
     mutating func push(_ element: Element) {
         items.append(element)
