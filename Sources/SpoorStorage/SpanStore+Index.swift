@@ -42,13 +42,14 @@ extension SpanStore {
                     let end = try scanNewestFirst(
                         bucket, tenant: tenant, prefix: prefix, legacyPrefix: bucket.mayHoldLegacyIndex ? legacyPrefix : nil,
                         startMin: startMin, startMax: windowMax, pendingLimit: pendingLimit, visit: visit)
-                    guard case .resume(let at) = end else {
+                    guard case .resume(let at, let readWhole) = end else {
                         if case .stopped = end { return }
                         break
                     }
                     // The pending entries read were used up: read again from the last one, taking more this time.
                     windowMax = at
-                    pendingLimit = min(pendingLimit * 8, Self.maxPendingScanEntries)
+                    pendingLimit =
+                        readWhole || pendingLimit >= Self.maxPendingScanEntries / 8 ? Self.maxPendingScanEntries : pendingLimit * 8
                 }
             }
         } catch {
@@ -59,6 +60,7 @@ extension SpanStore {
     /// Pending entries a scan reads at first (see `PendingIndex.newest`): enough for a search that stops after a page
     /// of traces; a scan that needs more reads again with eight times as many.
     static let pendingScanEntries = 256
+    /// More than any pending group holds (the pending index is flushed at a few million postings): a whole read.
     static let maxPendingScanEntries = 1 << 30
 
     /// How `scanNewestFirst` ended.
@@ -68,8 +70,10 @@ extension SpanStore {
         /// `visit` returned false.
         case stopped
         /// The pending entries read were used up while the pending index held more: scan again with the window ending
-        /// at this start (the entries there are visited again; a scan may visit a trace more than once).
-        case resume(at: UInt64)
+        /// at this start (the entries there are visited again; a scan may visit a trace more than once). `readWhole`:
+        /// the read walked every chain (its early stop did not apply, e.g. after a span dated in the future), so the
+        /// next one reads the groups whole.
+        case resume(at: UInt64, readWhole: Bool)
     }
 
     /// Merges a bucket's pending postings and posting lists (newest `maxStart` first) with its legacy per-span entries
@@ -86,11 +90,12 @@ extension SpanStore {
         let listRange = Keys.range(prefix, from: startMin - startMin % Keys.postingSlotNanos, through: listsThrough)
         // Pending postings are read before the iterators open: a flush writes its lists before clearing them, so
         // every posting is seen at least once.
-        let unflushed = pending.withLock {
-            $0.newest(
-                bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix, startMin: startMin, startMax: startMax,
-                limit: pendingLimit)
-        }
+        let unflushed = PendingPage.combine(
+            pending.withLock {
+                $0.newest(
+                    bucket: bucket.startSeconds, width: bucket.widthSeconds, prefix: prefix, startMin: startMin, startMax: startMax,
+                    limit: pendingLimit)
+            })
         guard let lists = database.iterator(bucket.family, lower: listRange.lower, upper: listRange.upper, reverse: true)
         else { return .finished }
         var legacy: RocksIterator? = nil
@@ -181,7 +186,7 @@ extension SpanStore {
                 let head = heads.pop()
                 if pendingLeftUnread, head.run == 0, head.index == unflushed.entries.count - 1 {
                     // The last pending entry read: the pending index's unread ones may be newer than anything left.
-                    return .resume(at: head.start)
+                    return .resume(at: head.start, readWhole: unflushed.walkedAll)
                 }
                 let candidate = runs[head.run][head.index]
                 try pushHead(head.run, from: head.index + 1)

@@ -1012,4 +1012,53 @@ struct PendingScanTests {
         }
         #expect(flushedResults == pendingResults)
     }
+
+    /// Time-ordered arrival with late spans, one span dated a day ahead (its start bounds every later posting, so the
+    /// early stop cannot apply), and postings split between the live and the flushing index: paged reads visit what
+    /// whole reads do, newest first.
+    @Test func pagedReadsMatchWholeReadsAcrossLiveAndFlushingPostings() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        var rng = SplitMix(seed: 5)
+        let now = Self.t0 * 1000 + SpanStoreTests.hour
+        func request(_ traces: ClosedRange<UInt64>, future: Bool = false) throws {
+            var spans: [Span] = []
+            for trace in traces {
+                // Mostly in arrival order; one in ten is up to 20 s late.
+                let start = Self.t0 + trace * 20_000 - (trace % 10 == 0 ? rng.next() % 20_000_000 : 0)
+                let tag = Attribute.string("k", trace % 2 == 0 ? "a" : "b")
+                spans.append(SpanBuilder.span(trace: trace, span: 1, startMicros: start, tags: [tag, tag]))  // a repeated tag
+                spans.append(SpanBuilder.span(trace: trace, span: 2, startMicros: start + 1_000, tags: [tag]))
+            }
+            if future { spans.append(SpanBuilder.span(trace: 99_999, span: 1, startMicros: Self.t0 + 86_400_000_000)) }
+            _ = try store.write([store.prepare(tenant: "", spans: spans)], now: now)
+        }
+        for first in stride(from: UInt64(1), through: 1_801, by: 200) { try request(first...(first + 199), future: first == 601) }
+        _ = store.pending.withLock { $0.startFlush() }  // these postings are now the flushing index's
+        for first in stride(from: UInt64(2_001), through: 3_801, by: 200) { try request(first...(first + 199)) }
+        defer { store.pending.withLock { $0.abandonFlush() } }
+
+        func visits(_ index: IndexScan, _ window: (UInt64, UInt64), whole: Bool, stopAfter: Int = .max) throws -> [(UInt64, UInt64)] {
+            var seen: [(UInt64, UInt64)] = []
+            try store.scan(tenant: "", index: index, startMin: window.0, startMax: window.1, visitsAll: whole) { id, start in
+                seen.append((id.low, start))
+                return seen.count < stopAfter
+            }
+            return seen
+        }
+        let t = { (micros: UInt64) in micros * 1000 }
+        for index in [IndexScan.service("svc"), .tag(service: "svc", key: "k", value: "a")] {
+            for window in [(UInt64(0), UInt64.max), (t(Self.t0 + 10_000_000), t(Self.t0 + 50_000_000)), (t(Self.t0 + 70_000_000), .max)] {
+                let paged = try visits(index, window, whole: false)
+                let whole = try visits(index, window, whole: true)
+                #expect(zip(paged, paged.dropFirst()).allSatisfy { $0.1 >= $1.1 })
+                #expect(Set(paged.map(\.0)) == Set(whole.map(\.0)))
+                #expect(Set(whole.map(\.0)).count > 100)
+                // Stopped early, a paged scan gets the newest traces first.
+                let first = try visits(index, window, whole: false, stopAfter: 30)
+                #expect(first.map(\.1) == Array(whole.map(\.1).prefix(30)))
+            }
+        }
+    }
 }

@@ -33,29 +33,12 @@ struct PendingIndex {
         return (live ?? []) + flushed  // in no particular order: scans sort them
     }
 
-    /// The newest pending entries of one index key in a bucket, live and flushing, newest first (see
-    /// `PostingGroups.newest`). When a source left postings unread (`complete` false), entries older than the oldest
-    /// it returned are dropped: its unread postings may come between them. A scan that uses up the entries then reads
-    /// again from the last one it used.
-    func newest(bucket: UInt64, width: UInt64, prefix: [UInt8], startMin: UInt64, startMax: UInt64, limit: Int)
-        -> (entries: [PendingCandidate], complete: Bool)
-    {
-        var entries: [PendingCandidate] = []
-        var complete = true
-        var cut: PendingCandidate? = nil
-        for source in [groups] + (flushing.map { [$0.groups] } ?? []) {
-            guard
-                let found = source.newest(bucket: bucket, width: width, prefix: prefix, startMin: startMin, startMax: startMax, limit: limit)
-            else { continue }
-            entries += found.entries
-            if !found.complete, let oldest = found.entries.last {
-                complete = false
-                cut = max(cut ?? oldest, oldest)
-            }
+    /// The newest pending entries of one index key in a bucket, one page per source holding the key (live, flushing);
+    /// see `PostingGroups.newest`. Read under the pending lock; `PendingPage.combine` sorts them after it.
+    func newest(bucket: UInt64, width: UInt64, prefix: [UInt8], startMin: UInt64, startMax: UInt64, limit: Int) -> [PendingPage] {
+        ([groups] + (flushing.map { [$0.groups] } ?? [])).compactMap {
+            $0.newest(bucket: bucket, width: width, prefix: prefix, startMin: startMin, startMax: startMax, limit: limit)
         }
-        if flushing != nil { entries.sort(by: >) }
-        if let cut { entries = Array(entries.prefix { $0 >= cut }) }
-        return (entries, complete)
     }
 
     /// The pending rollups of one service with slots in `[firstSlot, endSlot)` (the flushing ones included); see
@@ -131,5 +114,32 @@ struct PendingCandidate: Comparable {
 
     static func < (a: PendingCandidate, b: PendingCandidate) -> Bool {
         a.start != b.start ? a.start < b.start : a.traceID < b.traceID
+    }
+}
+
+/// What one read of a group's pending postings returned (`PostingGroups.newest`).
+struct PendingPage {
+    var entries: [PendingCandidate]
+    /// False when postings in the window were left out: every one of them is older than the entries returned.
+    var complete: Bool
+    /// Whether the whole chain was read (left out postings, if any, were dropped for room, not left unread).
+    var walkedAll: Bool
+    /// Whether `entries` are newest first.
+    var sorted: Bool
+
+    /// The pages' entries newest first. When a page is incomplete, entries older than the oldest it returned are
+    /// dropped (its left out postings may come between them): a scan that uses up the entries reads again from the
+    /// last one it used. `walkedAll`: every page read its whole chain, so reading again in pages would only read it
+    /// whole again.
+    static func combine(_ pages: [PendingPage]) -> (entries: [PendingCandidate], complete: Bool, walkedAll: Bool) {
+        var entries: [PendingCandidate] = []
+        var cut: PendingCandidate? = nil
+        for page in pages {
+            entries += page.entries
+            if !page.complete, let oldest = page.entries.last { cut = max(cut ?? oldest, oldest) }
+        }
+        if pages.count > 1 || pages.contains(where: { !$0.sorted }) { entries.sort(by: >) }
+        if let cut { entries = Array(entries.prefix { $0 >= cut }) }
+        return (entries, pages.allSatisfy(\.complete), pages.allSatisfy(\.walkedAll))
     }
 }

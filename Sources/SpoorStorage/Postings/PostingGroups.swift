@@ -272,21 +272,18 @@ struct PostingGroups: Sendable {
     }
 
     /// The newest pending entries of one group (`PendingCandidate`: start capped at `startMax`, trace id) among the
-    /// postings overlapping `[startMin, startMax]`, newest first, at most `limit` of them. nil when the group does not
-    /// exist.
+    /// postings overlapping `[startMin, startMax]`, at most `limit` of them. nil when the group does not exist.
     ///
     /// The chain is walked from its newest posting and left as soon as every posting not yet read is known to be older
     /// than the entries kept (`maxStartThrough`) or outside the window; `complete` is false when postings that may
     /// still be in the window were left unread. Postings arrive roughly in time order, so a scan that stops after a few
     /// traces reads a few postings, not the whole group.
-    func newest(
-        bucket: UInt64, width: UInt64, prefix: [UInt8], startMin: UInt64, startMax: UInt64, limit: Int
-    ) -> (entries: [PendingCandidate], complete: Bool)? {
+    func newest(bucket: UInt64, width: UInt64, prefix: [UInt8], startMin: UInt64, startMax: UInt64, limit: Int) -> PendingPage? {
         let ref = BucketRef(start: bucket, width: width)
         guard limit > 0, let (_, found) = prefix.withUnsafeBytes({ find(bucket: ref, prefix: $0, hash: Self.hash(ref, $0)) }),
             let found
         else { return nil }
-        if limit >= groups[found].count {  // room for the whole group: one pass, then a sort (the chain is nearly in order)
+        if limit >= groups[found].count {  // room for the whole group: one pass; sorted by the caller, outside the lock
             var entries: [PendingCandidate] = []
             entries.reserveCapacity(groups[found].count)
             var next = groups[found].last
@@ -299,11 +296,11 @@ struct PostingGroups: Sendable {
                 }
                 next = entry.previous
             }
-            entries.sort(by: >)
-            return (entries, true)
+            return PendingPage(entries: entries, complete: true, walkedAll: true, sorted: false)
         }
         var kept = BinaryHeap<PendingCandidate> { $0 < $1 }  // the oldest kept on top
         var complete = true
+        var walkedAll = true
         var next = groups[found].last
         while next != 0 {
             let entry = postings[Int(next) - 1]
@@ -328,6 +325,7 @@ struct PostingGroups: Sendable {
             if bound < startMin { break }
             if kept.count == limit, let oldest = kept.top, oldest.start > min(bound, startMax) {
                 complete = false  // postings left unread
+                walkedAll = false
                 break
             }
         }
@@ -335,7 +333,7 @@ struct PostingGroups: Sendable {
         entries.reserveCapacity(kept.count)
         while !kept.isEmpty { entries.append(kept.pop()) }
         entries.reverse()
-        return (entries, complete)
+        return PendingPage(entries: entries, complete: complete, walkedAll: walkedAll, sorted: true)
     }
 
     /// Calls `body` with every group's bucket, prefix, kind and postings (most recently added first).
