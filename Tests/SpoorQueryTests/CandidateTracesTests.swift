@@ -1,4 +1,5 @@
 import SpoorModel
+import SpoorTestSupport
 import Testing
 
 @testable import SpoorQuery

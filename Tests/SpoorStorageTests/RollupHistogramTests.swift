@@ -1,9 +1,7 @@
+import SpoorTestSupport
 import Testing
 
 @testable import SpoorStorage
-
-/// The suite's seeded `SplitMix` (StoredSpanCodecTests), as the standard library's random APIs take it.
-extension SplitMix: RandomNumberGenerator {}
 
 /// `RollupHistogram` against a `Dictionary` doing the same operations.
 struct RollupHistogramTests {
