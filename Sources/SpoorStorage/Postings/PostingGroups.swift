@@ -67,23 +67,26 @@ struct PostingGroups: Sendable {
             + groups.capacity * MemoryLayout<Group>.stride + slots.count * 8
     }
 
-    private mutating func appendSpan(_ posting: Posting) {
+    /// Adds a span; returns its index.
+    @discardableResult
+    mutating func appendSpan(_ posting: Posting) -> UInt32 {
         spans.append(posting)
         maxStartThrough.append(max(maxStartThrough.last ?? 0, posting.start))
+        return UInt32(spans.count - 1)
     }
 
-    private mutating func append(span: UInt32, latest: UInt32? = nil, to group: Int) {
+    mutating func append(span: UInt32, latest: UInt32? = nil, to group: Int) {
         postings.append(Entry(span: span, group: UInt32(group), previous: groups[group].last, latest: latest ?? span))
         groups[group].last = UInt32(postings.count)
         groups[group].count += 1
     }
 
-    private static func hash(_ bucket: BucketRef, _ prefix: UnsafeRawBufferPointer) -> UInt64 {
+    static func hash(_ bucket: BucketRef, _ prefix: UnsafeRawBufferPointer) -> UInt64 {
         WordHash.table(prefix, seed: seed ^ WordHash.mix(bucket.start))
     }
 
     /// The index of the group of (bucket, prefix), created when new.
-    private mutating func group(bucket: BucketRef, withDurations: Bool, prefix: UnsafeRawBufferPointer, hash: UInt64) -> Int {
+    mutating func group(bucket: BucketRef, withDurations: Bool, prefix: UnsafeRawBufferPointer, hash: UInt64) -> Int {
         // Grown first (at most one group early), so one probe finds the group or the slot for it.
         if (groups.count + 1) * 4 > slots.count * 3 { grow() }
         guard let (slot, found) = find(bucket: bucket, prefix: prefix, hash: hash) else { preconditionFailure("full group table") }
@@ -138,8 +141,7 @@ struct PostingGroups: Sendable {
     /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
     /// repeated on one span (or between span, process and logs) gives equal postings, removed when lists are sorted.
     mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef) {
-        let posting = UInt32(spans.count)
-        appendSpan(Posting(start: span.startTimeUnixNanos, traceID: span.traceID, durationNanos: span.durationNanos))
+        let posting = appendSpan(Posting(start: span.startTimeUnixNanos, traceID: span.traceID, durationNanos: span.durationNanos))
         // Every prefix starts `tenant type str(service)`: built once, then the type byte is set and the rest appended
         // for each posting, and cut back after it.
         var buffer = scratch
@@ -181,8 +183,7 @@ struct PostingGroups: Sendable {
     /// Adds one posting under `prefix` (a new group copies it), of a span of its own. Never merged into the group's
     /// last posting: without a duration posting of its own, the span's start would not reach its slot table.
     mutating func addPrefix(of prefix: [UInt8], posting: Posting, bucket: BucketRef, withDurations: Bool) {
-        appendSpan(posting)
-        addPrefix(of: prefix, posting: UInt32(spans.count - 1), bucket: bucket, withDurations: withDurations, mergeRepeats: false)
+        addPrefix(of: prefix, posting: appendSpan(posting), bucket: bucket, withDurations: withDurations, mergeRepeats: false)
     }
 
     /// Adds a posting of the span at `posting` in `spans` under `prefix` (a new group copies it).
@@ -289,11 +290,7 @@ struct PostingGroups: Sendable {
             var next = groups[found].last
             while next != 0 {
                 let entry = postings[Int(next) - 1]
-                let span = spans[Int(entry.span)]
-                let lastStart = max(span.start, spans[Int(entry.latest)].start)
-                if span.start <= startMax, lastStart >= startMin {
-                    entries.append(PendingCandidate(start: min(lastStart, startMax), traceID: span.traceID))
-                }
+                if let candidate = candidate(entry, startMin: startMin, startMax: startMax) { entries.append(candidate) }
                 next = entry.previous
             }
             return PendingPage(entries: entries, complete: true, walkedAll: true, sorted: false)
@@ -304,10 +301,7 @@ struct PostingGroups: Sendable {
         var next = groups[found].last
         while next != 0 {
             let entry = postings[Int(next) - 1]
-            let span = spans[Int(entry.span)]
-            let lastStart = max(span.start, spans[Int(entry.latest)].start)
-            if span.start <= startMax, lastStart >= startMin {
-                let candidate = PendingCandidate(start: min(lastStart, startMax), traceID: span.traceID)
+            if let candidate = candidate(entry, startMin: startMin, startMax: startMax) {
                 if kept.count < limit {
                     kept.push(candidate)
                 } else {
@@ -334,6 +328,16 @@ struct PostingGroups: Sendable {
         while !kept.isEmpty { entries.append(kept.pop()) }
         entries.reverse()
         return PendingPage(entries: entries, complete: complete, walkedAll: walkedAll, sorted: true)
+    }
+
+    /// A posting as a scan of `[startMin, startMax]` sees it (its latest start, capped at `startMax`), or nil when
+    /// none of the spans it stands for may start in the window.
+    @inline(__always)
+    private func candidate(_ entry: Entry, startMin: UInt64, startMax: UInt64) -> PendingCandidate? {
+        let span = spans[Int(entry.span)]
+        let lastStart = max(span.start, spans[Int(entry.latest)].start)
+        guard span.start <= startMax, lastStart >= startMin else { return nil }
+        return PendingCandidate(start: min(lastStart, startMax), traceID: span.traceID)
     }
 
     /// Calls `body` with every group's bucket, prefix, kind and postings (most recently added first).
@@ -570,61 +574,5 @@ struct PostingGroups: Sendable {
                 first = next
             }
         }
-    }
-
-    // MARK: - Version 1 journal values
-
-    /// The version of journal values that hold postings (`IndexJournal` version 1, written by the previous release).
-    static let journalVersion: UInt8 = 1
-
-    /// Version 1 journal values, as the previous release wrote them:
-    /// ```
-    /// value := [version:u8 = 1] [groups:varint] groups × group
-    /// group := [bucketStart:varint] [bucketWidth:varint] [withDurations:u8] [prefix length:varint] [prefix]
-    ///          [count:varint] count × ([start:u64 BE] [trace id:16] [duration:varint])
-    /// ```
-    /// Adds the groups of a version 1 journal value, one lookup per group. Nothing is added when the value is
-    /// corrupt: a first pass only checks the value, the second adds it.
-    mutating func absorbJournal(_ value: UnsafeRawBufferPointer) throws(StorageError) {
-        var buffer: [Posting] = []
-        try Self.walkJournal(value, postings: &buffer) { _, _, _, _ in }
-        try Self.walkJournal(value, postings: &buffer) { bucket, withDurations, prefix, postings in
-            let group = self.group(bucket: bucket, withDurations: withDurations, prefix: prefix, hash: Self.hash(bucket, prefix))
-            for posting in postings {
-                appendSpan(posting)
-                append(span: UInt32(spans.count - 1), to: group)
-            }
-        }
-    }
-
-    /// Decodes a journal value group by group; `group` gets each group's bucket, kind, prefix and postings (in the
-    /// reused `postings` buffer). Throws on the first malformed byte, before visiting that group.
-    private static func walkJournal(
-        _ value: UnsafeRawBufferPointer, postings buffer: inout [Posting],
-        group visit: (BucketRef, Bool, UnsafeRawBufferPointer, ArraySlice<Posting>) -> Void
-    ) throws(StorageError) {
-        var reader = ValueReader(value)
-        guard try reader.byte() == Self.journalVersion else { throw .corrupt("index journal version") }
-        let count = try reader.count()
-        for _ in 0..<count {
-            let start = try reader.varint()
-            let width = try reader.varint()
-            let flag = try reader.byte()
-            guard flag <= 1, width > 0 else { throw .corrupt("index journal group") }
-            let prefix = try reader.rawBytes()
-            guard !prefix.isEmpty, prefix.count <= 4096 else { throw .corrupt("index journal prefix") }
-            let postings = try reader.varint()
-            guard postings > 0, postings <= UInt64(reader.remaining / 25) else { throw .corrupt("index journal count exceeds value") }
-            buffer.removeAll(keepingCapacity: true)
-            for _ in 0..<postings {
-                let startNanos = try reader.bigEndian64()
-                let high = try reader.bigEndian64()
-                let low = try reader.bigEndian64()
-                let duration = try reader.varint()
-                buffer.append(Posting(start: startNanos, traceID: TraceID(high: high, low: low), durationNanos: duration))
-            }
-            visit(BucketRef(start: start, width: width), flag == 1, prefix, buffer[...])
-        }
-        guard reader.remaining == 0 else { throw .corrupt("index journal trailing bytes") }
     }
 }
