@@ -30,6 +30,12 @@ SERVER=""
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(date -u +%FT%TZ)"
 
+server_ticks() { awk '{print $14 + $15}' /proc/$SERVER/stat; }  # user + system CPU of the server, in 1/100 s
+
+cpu_line() {  # $1: label, $2: ticks, $3: spans stored
+    [ "${3:-0}" -gt 0 ] && echo "$1: $(printf '%d.%02d' $(($2 / 100)) $(($2 % 100))) s (user + system) for $3 stored spans = $(awk -v t="$2" -v s="$3" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
+}
+
 start_server() {  # $1: data dir
     "$BIN" serve --data-dir "$1" --collector.otlp.grpc.host-port :24317 --collector.otlp.http.host-port :24318 \
         --processor.jaeger-compact.server-host-port :26831 --processor.jaeger-binary.server-host-port :26832 \
@@ -41,15 +47,15 @@ start_server() {  # $1: data dir
 
 start_server "$WORK/data"
 echo "== spoor loadgen: ${PROTOCOL}, ${SECONDS_TO_RUN}s, concurrency ${CONCURRENCY}, ${BATCH} spans/request, templates ${TEMPLATES}"
-TICKS_BEFORE=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
+TICKS_BEFORE=$(server_ticks)
 /usr/bin/time -f "loadgen CPU: %U s user + %S s system" "$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" \
     --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" --batch "$BATCH" --templates "$TEMPLATES"
 if [ "$PROTOCOL" = udp-compact ]; then sleep 2; fi  # let the server drain its UDP queue before reading counters
 RSS=$(awk '/VmHWM/{print $2}' /proc/$SERVER/status)
 echo "server peak RSS: $((RSS / 1024)) MiB"
-TICKS=$(( $(awk '{print $14 + $15}' /proc/$SERVER/stat) - TICKS_BEFORE ))
+TICKS=$(( $(server_ticks) - TICKS_BEFORE ))
 STORED=$(curl -s localhost:24269/metrics | awk '/^spoor_storage_spans_stored_total/{s += $2} END {print s + 0}')
-[ "$STORED" -gt 0 ] && echo "server CPU: $(printf '%d.%02d' $((TICKS / 100)) $((TICKS % 100))) s (user + system) for $STORED stored spans = $(awk -v t="$TICKS" -v s="$STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
+cpu_line "server CPU" "$TICKS" "$STORED" || true
 curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
 
@@ -72,15 +78,15 @@ case "$PROTOCOL" in otlp-grpc|thrift-http)
     SERVER=$!
     for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
     kill -0 $SERVER 2>/dev/null || { echo "bench-serve-floor did not start:"; cat "$WORK/floor-server.log"; exit 1; }
-    TICKS_BEFORE=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
+    TICKS_BEFORE=$(server_ticks)
     "$BIN" loadgen --protocol "$PROTOCOL" --target "127.0.0.1:$PORT" --seconds "$SECONDS_TO_RUN" --concurrency "$CONCURRENCY" \
         --batch "$BATCH" --templates "$TEMPLATES" | sed 's/^loadgen:/floor loadgen:/'
-    TICKS=$(( $(awk '{print $14 + $15}' /proc/$SERVER/stat) - TICKS_BEFORE ))
+    TICKS=$(( $(server_ticks) - TICKS_BEFORE ))
     kill -TERM $SERVER; wait $SERVER || true
     SERVER=""
     cat "$WORK/floor-server.log"
     FLOOR_STORED=$(awk '/^bench-serve-floor:/{print $2}' "$WORK/floor-server.log")
-    [ "${FLOOR_STORED:-0}" -gt 0 ] && echo "floor server CPU: $(printf '%d.%02d' $((TICKS / 100)) $((TICKS % 100))) s (user + system) for $FLOOR_STORED stored spans = $(awk -v t="$TICKS" -v s="$FLOOR_STORED" 'BEGIN { printf "%.1f", t * 10000 / s }') µs per span"
+    cpu_line "floor server CPU" "$TICKS" "$FLOOR_STORED" || true
     ;;
 esac
 

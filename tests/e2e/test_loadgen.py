@@ -27,19 +27,28 @@ def _stored(server):
     return sum(float(m) for m in re.findall(r"^spoor_storage_spans_stored_total(?:\{[^}]*\})? (\S+)$", text, re.M))
 
 
+def _run_loadgen(protocol, port, seconds, services, templates, counted="accepted|sent"):
+    """Runs `spoor loadgen` at 600 spans/s in BATCH-span requests, checks that it exited cleanly with nothing rejected
+    and no errors, and returns the spans it counted (`counted`: the verbs its summary may use) with its output."""
+    p = subprocess.run(
+        [str(e2e.SPOOR_BIN), "loadgen", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--seconds", str(seconds),
+         "--rate", "600", "--batch", str(BATCH), "--concurrency", "2", "--services", str(services),
+         "--templates", str(templates)],
+        capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    m = re.search(rf"loadgen: (\d+) spans (?:{counted}) in .* rejected spans (\d+), errors (\d+)", p.stdout)
+    assert m, p.stdout
+    sent, rejected, errors = map(int, m.groups())
+    assert rejected == 0 and errors == 0, p.stdout
+    return sent, p.stdout
+
+
 @pytest.mark.parametrize("templates", [0, 1], ids=["generated", "templates"])
 @pytest.mark.parametrize("protocol", list(PROTOCOL_PORT))
 def test_loadgen_spans_are_stored_as_distinct_traces(server, protocol, templates):
     port = server.ports[PROTOCOL_PORT[protocol]]
-    p = subprocess.run(
-        [str(e2e.SPOOR_BIN), "loadgen", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--seconds", "2",
-         "--rate", "600", "--batch", str(BATCH), "--concurrency", "2", "--services", "1", "--templates", str(templates)],
-        capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stdout + p.stderr
-    m = re.search(r"loadgen: (\d+) spans (?:accepted|sent) in .* rejected spans (\d+), errors (\d+)", p.stdout)
-    assert m, p.stdout
-    sent, rejected, errors = map(int, m.groups())
-    assert sent >= 10 * BATCH and rejected == 0 and errors == 0, p.stdout
+    sent, output = _run_loadgen(protocol, port, seconds=2, services=1, templates=templates)
+    assert sent >= 10 * BATCH, output
 
     deadline = time.monotonic() + 20
     while _stored(server) < sent and time.monotonic() < deadline:
@@ -121,16 +130,8 @@ def test_bench_serve_floor_stores_every_accepted_span_over_each_listener(tmp_pat
                     time.sleep(0.1)
         accepted = 0
         for protocol, port in [("otlp-grpc", "otlp_grpc"), ("otlp-http", "otlp_http"), ("thrift-http", "thrift_http")]:
-            p = subprocess.run(
-                [str(e2e.SPOOR_BIN), "loadgen", "--protocol", protocol, "--target", f"127.0.0.1:{ports[port]}",
-                 "--seconds", "1", "--rate", "600", "--batch", str(BATCH), "--concurrency", "2", "--services", "2",
-                 "--templates", "2"],
-                capture_output=True, text=True, timeout=60)
-            assert p.returncode == 0, p.stdout + p.stderr
-            m = re.search(r"loadgen: (\d+) spans accepted in .* rejected spans (\d+), errors (\d+)", p.stdout)
-            assert m, p.stdout
-            sent, rejected, errors = map(int, m.groups())
-            assert sent >= 5 * BATCH and rejected == 0 and errors == 0, p.stdout
+            sent, output = _run_loadgen(protocol, ports[port], seconds=1, services=2, templates=2, counted="accepted")
+            assert sent >= 5 * BATCH, output
             accepted += sent
         # A malformed request is refused as by `spoor serve`, and stores nothing.
         r = e2e.requests.post(f"http://127.0.0.1:{ports['otlp_http']}/v1/traces", data=b"\xff\xff\xff",
