@@ -947,11 +947,11 @@ struct PendingScanTests {
     static let t0 = SpanStoreTests.t0
 
     /// Visits of a scan: (trace, start), in order.
-    private func scan(_ store: SpanStore, _ index: IndexScan, from: UInt64, to: UInt64, stopAfter: Int = .max) throws
-        -> [(UInt64, UInt64)]
-    {
+    private func scan(
+        _ store: SpanStore, _ index: IndexScan, from: UInt64, to: UInt64, whole: Bool = false, stopAfter: Int = .max
+    ) throws -> [(UInt64, UInt64)] {
         var seen: [(UInt64, UInt64)] = []
-        try store.scan(tenant: "", index: index, startMin: from, startMax: to) { id, start in
+        try store.scan(tenant: "", index: index, startMin: from, startMax: to, visitsAll: whole) { id, start in
             seen.append((id.low, start))
             return seen.count < stopAfter
         }
@@ -1058,6 +1058,134 @@ struct PendingScanTests {
                 // Stopped early, a paged scan gets the newest traces first.
                 let first = try visits(index, window, whole: false, stopAfter: 30)
                 #expect(first.map(\.1) == Array(whole.map(\.1).prefix(30)))
+            }
+        }
+    }
+
+    /// Retention drops the older of two buckets whose postings are interleaved in the pending index (every request
+    /// holds traces of both), leaving thousands of the newer bucket's postings pending, some of them late. The rebuilt
+    /// index must keep the order of the spans it keeps (`maxStartThrough` bounds a group's older postings by span
+    /// index): paged reads still visit what whole reads do, newest first, a scan stopped early (within the first page
+    /// or past it) gets the newest traces, and nothing of the dropped bucket is visited.
+    @Test func pagedReadsAfterRetentionDropsAnInterleavedBucketMatchWholeReads() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        // Buckets of an hour: the old one is [t0, t0 + 1 h), the kept one [t0 + 1 h, t0 + 2 h).
+        let store = try TestStores.open(dir, retentionNanos: 12 * SpanStoreTests.hour)
+        let hourMicros: UInt64 = 3_600_000_000
+        var rng = SplitMix(seed: 23)
+        var spans: [Span] = []
+        for trace in UInt64(1)...4_500 {
+            // A third of the traces in the old bucket. 0.7 s apart in arrival order; one in seven is up to 30 s late.
+            let bucketStart = Self.t0 + (trace % 3 == 0 ? 0 : hourMicros)
+            let start = bucketStart + 60_000_000 + trace * 700_000 - (trace % 7 == 0 ? rng.next() % 30_000_000 : 0)
+            let tag = Attribute.string("k", trace % 2 == 0 ? "a" : "b")
+            spans.append(SpanBuilder.span(trace: trace, span: 1, startMicros: start, tags: [tag]))
+            spans.append(SpanBuilder.span(trace: trace, span: 2, startMicros: start + 1_000, tags: [tag]))
+        }
+        let now = Self.t0 * 1000 + 2 * SpanStoreTests.hour
+        for request in stride(from: 0, to: spans.count, by: 400) {
+            _ = try store.write([store.prepare(tenant: "", spans: Array(spans[request..<min(request + 400, spans.count)]))], now: now)
+        }
+        let oldBucket = Self.t0 / 1_000_000
+        let keptBucket = oldBucket + 3_600
+        func pendingPostings() -> [UInt64: Int] {
+            store.pending.withLock { pending in
+                var counts: [UInt64: Int] = [:]
+                pending.groups.forEachGroup { bucket, _, _, postings in counts[bucket.start, default: 0] += postings.count }
+                return counts
+            }
+        }
+        let before = pendingPostings()
+        #expect(Set(before.keys) == [oldBucket, keptBucket])
+        let keptPostings = try #require(before[keptBucket])
+        #expect((before[oldBucket] ?? 0) > 1_000)
+
+        #expect(try store.applyRetention(now: Self.t0 * 1000 + 13 * SpanStoreTests.hour) == 1)
+        // The old bucket's postings left the pending index; every posting of the kept one stayed.
+        #expect(pendingPostings() == [keptBucket: keptPostings])
+        #expect(store.pending.withLock { $0.groups.postingCount } == keptPostings)
+        #expect(store.allBuckets.map(\.startSeconds) == [keptBucket])
+
+        let t = { (micros: UInt64) in micros * 1000 }
+        let kept = spans.filter { $0.startTimeUnixNanos >= t(Self.t0 + hourMicros) }
+        for index in [IndexScan.service("svc"), .tag(service: "svc", key: "k", value: "a")] {
+            let keyed = kept.filter { index == .service("svc") || $0.tags == [.string("k", "a")] }
+            for window in [
+                (UInt64(0), UInt64.max), (t(Self.t0 + hourMicros + 600_000_000), t(Self.t0 + hourMicros + 2_000_000_000)),
+                (t(Self.t0 + hourMicros + 1_800_000_000), .max),
+            ] {
+                let paged = try scan(store, index, from: window.0, to: window.1)
+                let whole = try scan(store, index, from: window.0, to: window.1, whole: true)
+                #expect(zip(paged, paged.dropFirst()).allSatisfy { $0.1 >= $1.1 })
+                #expect(paged.allSatisfy { $0.1 <= window.1 })
+                #expect(Set(paged.map(\.0)) == Set(whole.map(\.0)))
+                // Every kept trace with a span in the window (more than a page of them), and only kept traces.
+                let expected = Set(
+                    keyed.filter { $0.startTimeUnixNanos >= window.0 && $0.startTimeUnixNanos <= window.1 }.map(\.traceID.low))
+                #expect(expected.count > 2 * SpanStore.pendingScanEntries)
+                #expect(Set(whole.map(\.0)).isSuperset(of: expected))
+                #expect(Set(whole.map(\.0)).isSubset(of: Set(keyed.map(\.traceID.low))))
+                // Stopped early, within the first page or past it, a paged scan gets the newest traces.
+                for stopAfter in [30, 300] {
+                    let first = try scan(store, index, from: window.0, to: window.1, stopAfter: stopAfter)
+                    #expect(first.map(\.1) == Array(whole.map(\.1).prefix(stopAfter)))
+                }
+            }
+            // The dropped bucket's hour: nothing, paged or whole.
+            #expect(try scan(store, index, from: t(Self.t0), to: t(Self.t0 + hourMicros) - 1).isEmpty)
+            #expect(try scan(store, index, from: t(Self.t0), to: t(Self.t0 + hourMicros) - 1, whole: true).isEmpty)
+        }
+    }
+
+    /// An index flush that finishes between two passes of a paged scan. The first pass reads a page of pending entries
+    /// (`SpanStore.pendingScanEntries`) and, while it visits them, the flush runs (from the visit callback: a scan
+    /// holds no lock while it visits) and turns every pending posting into posting lists. The next pass reads on from
+    /// the last entry used and finds the rest in the lists: every trace in the window is visited (repeats allowed),
+    /// newest first, and nothing outside it. One span per trace, so pending entries and list entries carry the same
+    /// start.
+    @Test func aFlushBetweenTwoPassesOfAPagedScanLosesNothing() throws {
+        var rng = SplitMix(seed: 31)
+        var spans: [Span] = []
+        for trace in UInt64(1)...2_000 {
+            // 0.1 s apart in arrival order; one in eight is up to 20 s late.
+            let start = Self.t0 + 30_000_000 + trace * 100_000 - (trace % 8 == 0 ? rng.next() % 20_000_000 : 0)
+            let tag = Attribute.string("k", trace % 2 == 0 ? "a" : "b")
+            spans.append(SpanBuilder.span(trace: trace, span: 1, startMicros: start, tags: [tag]))
+        }
+        let now = Self.t0 * 1000 + SpanStoreTests.hour
+        let t = { (micros: UInt64) in micros * 1000 }
+        for index in [IndexScan.service("svc"), .tag(service: "svc", key: "k", value: "a")] {
+            let keyed = spans.filter { index == .service("svc") || $0.tags == [.string("k", "a")] }
+            for window in [(UInt64(0), UInt64.max), (t(Self.t0 + 60_000_000), t(Self.t0 + 180_000_000))] {
+                let expected = Set(
+                    keyed.filter { $0.startTimeUnixNanos >= window.0 && $0.startTimeUnixNanos <= window.1 }.map(\.traceID.low))
+                #expect(expected.count > 2 * SpanStore.pendingScanEntries)
+                // The flush after the first visit, or late in the first page.
+                for flushAfter in [1, 200] {
+                    let dir = TemporaryDirectory()
+                    defer { dir.cleanup() }
+                    let store = try TestStores.open(dir)
+                    for request in stride(from: 0, to: spans.count, by: 200) {
+                        let batch = Array(spans[request..<min(request + 200, spans.count)])
+                        _ = try store.write([store.prepare(tenant: "", spans: batch)], now: now)
+                    }
+                    var visits: [(UInt64, UInt64)] = []
+                    var flushed = false
+                    try store.scan(tenant: "", index: index, startMin: window.0, startMax: window.1) { id, start in
+                        visits.append((id.low, start))
+                        if visits.count == flushAfter { flushed = (try? store.flushIndex(now: now)) != nil }
+                        return true
+                    }
+                    #expect(flushed)
+                    #expect(store.pending.withLock { $0.groups.isEmpty && $0.flushing == nil && $0.journal.isEmpty })
+                    // Nothing was flushed before, so the first pass visited pending entries only, fewer than its page
+                    // holds (the last one is where the next pass starts): more visits mean a pass after the flush.
+                    #expect(visits.count > SpanStore.pendingScanEntries)
+                    #expect(zip(visits, visits.dropFirst()).allSatisfy { $0.1 >= $1.1 })
+                    #expect(visits.allSatisfy { $0.1 >= window.0 && $0.1 <= window.1 })
+                    #expect(Set(visits.map(\.0)) == expected)
+                }
             }
         }
     }
