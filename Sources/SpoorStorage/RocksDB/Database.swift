@@ -7,7 +7,8 @@ import Synchronization
 /// Owns one RocksDB instance with its options and column-family handles.
 ///
 /// `@unchecked Sendable`: the RocksDB handle is thread-safe; the mutable map of column-family handles is guarded by
-/// a mutex, and a handle is only destroyed after it has been removed from the map by `dropColumnFamily`.
+/// a mutex. A dropped family's handle lives on while anyone holds it (a read that listed the family before retention
+/// dropped it), and is destroyed when the last holder lets go, or at `close`.
 package final class RocksDatabase: @unchecked Sendable {
     private let db: OpaquePointer
     private let dbOptions: OpaquePointer
@@ -16,6 +17,8 @@ package final class RocksDatabase: @unchecked Sendable {
     private let writeOptions: OpaquePointer
     private let syncWriteOptions: OpaquePointer
     private let families: Mutex<[String: ColumnFamily]>
+    /// Handles of dropped families still held somewhere: `close` destroys them before closing the database.
+    private let dropped = Mutex<[WeakFamilyHandle]>([])
     private let closed = Mutex(false)
 
     /// Opens (creating if missing) the database at `path` with every existing column family.
@@ -69,7 +72,7 @@ package final class RocksDatabase: @unchecked Sendable {
         db = opened
         var map: [String: ColumnFamily] = [:]
         for (name, handle) in zip(names, handles) {
-            if let handle { map[name] = ColumnFamily(name: name, handle: handle) }
+            if let handle { map[name] = ColumnFamily(name: name, owner: ColumnFamilyHandle(handle)) }
         }
         families = Mutex(map)
         guard let wo = rocksdb_writeoptions_create(), let swo = rocksdb_writeoptions_create() else {
@@ -124,7 +127,12 @@ package final class RocksDatabase: @unchecked Sendable {
             defer { map.removeAll() }
             return Array(map.values)
         }
-        for family in all { rocksdb_column_family_handle_destroy(family.handle) }
+        let held = dropped.withLock { list -> [ColumnFamilyHandle] in
+            defer { list.removeAll() }
+            return list.compactMap(\.handle)
+        }
+        for family in all { family.owner.destroy() }
+        for handle in held { handle.destroy() }
         rocksdb_close(db)
         rocksdb_writeoptions_destroy(writeOptions)
         rocksdb_writeoptions_destroy(syncWriteOptions)
@@ -146,18 +154,28 @@ package final class RocksDatabase: @unchecked Sendable {
                 rocksdb_create_column_family(db, cfOptions, name, err)
             }
             guard let handle else { throw RocksError(operation: "create column family", message: name) }
-            let family = ColumnFamily(name: name, handle: handle)
+            let family = ColumnFamily(name: name, owner: ColumnFamilyHandle(handle))
             map[name] = family
             return family
         }
     }
 
     /// Drops a column family and all its data (whole SST files go; no scan).
+    ///
+    /// Its handle is not destroyed here: a reader may still hold the family (it listed the buckets before retention
+    /// dropped this one). RocksDB keeps a dropped family readable until its handle is destroyed, which happens when
+    /// the last `ColumnFamily` copy goes (or at `close`); a write to it fails instead of reaching freed memory.
     package func dropColumnFamily(_ name: String) throws(RocksError) {
         guard let family = families.withLock({ $0.removeValue(forKey: name) }) else { return }
+        dropped.withLock { list in
+            list.removeAll { $0.handle == nil }
+            list.append(WeakFamilyHandle(handle: family.owner))
+        }
         try RocksError.check("drop column family \(name)") { err in rocksdb_drop_column_family(db, family.handle, err) }
-        rocksdb_column_family_handle_destroy(family.handle)
     }
+
+    /// Dropped families whose handles are still held somewhere.
+    package var heldDroppedFamilies: Int { dropped.withLock { $0.filter { $0.handle != nil }.count } }
 
     /// Applies a batch atomically; returns once it is in the WAL (and fsynced when `sync`).
     package func write(_ batch: WriteBatch, sync: Bool) throws(RocksError) {
@@ -269,13 +287,36 @@ package final class RocksDatabase: @unchecked Sendable {
     }
 }
 
-/// A column family handle. Valid until the family is dropped or the database is closed.
+/// A column family. Copies share one handle, which stays valid while any copy lives (even once the family is
+/// dropped) until the database is closed.
 ///
 /// `@unchecked Sendable`: RocksDB column-family handles may be used from any thread.
 package struct ColumnFamily: @unchecked Sendable {
     /// The family's name.
     package let name: String
-    let handle: OpaquePointer
+    let owner: ColumnFamilyHandle
+    /// The RocksDB handle: valid while this value lives (a callee may use it while its caller holds the value).
+    var handle: OpaquePointer { owner.pointer }
+}
+
+/// Owns a RocksDB column-family handle: destroyed once, by `RocksDatabase.close` or when the last holder lets go.
+final class ColumnFamilyHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    private let destroyed = Atomic(false)
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    func destroy() {
+        guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        rocksdb_column_family_handle_destroy(pointer)
+    }
+
+    deinit { destroy() }
+}
+
+/// A dropped family's handle, held weakly so it is destroyed as soon as its last reader lets go.
+private struct WeakFamilyHandle {
+    weak var handle: ColumnFamilyHandle?
 }
 
 /// Compression algorithms as numbered by RocksDB's C API.
