@@ -90,7 +90,7 @@ let package = Package(
         ),
         .target(
             name: "SpoorTestSupport",
-            dependencies: ["SpoorModel", "SpoorStorage"],
+            dependencies: ["SpoorModel", "SpoorStorage", .product(name: "Metrics", package: "swift-metrics")],
             path: "Sources/SpoorTestSupport"
         ),
         .testTarget(name: "SpoorModelTests", dependencies: ["SpoorModel"]),

@@ -1,5 +1,6 @@
 import SpoorModel
 import SpoorStorage
+import SpoorTestSupport
 import Synchronization
 import Testing
 

@@ -156,6 +156,31 @@ struct SpanWriterTests {
         }
     }
 
+    /// The writer counts the spans it stored, and those it skipped as already past retention, in the storage
+    /// counters dashboards read.
+    @Test func storedAndExpiredSpansAreCounted() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)  // 72 h retention
+        let metrics = RecordingMetrics()
+        let now = SpanStoreTests.t0 * 1000 + 100 * SpanStoreTests.hour
+        let writer = SpanWriter(store: store, logger: TestStores.logger, factory: metrics, now: { now })
+        let hourMicros: UInt64 = 3_600_000_000
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            let fresh = (UInt64(1)...3).map { SpanBuilder.span(trace: $0, span: 1, startMicros: SpanStoreTests.t0 + 99 * hourMicros) }
+            let expired = (UInt64(4)...5).map { SpanBuilder.span(trace: $0, span: 1, startMicros: SpanStoreTests.t0) }
+            _ = try await writer.write(store.prepare(tenant: "", spans: fresh))
+            _ = try await writer.write(store.prepare(tenant: "", spans: expired))
+            _ = try await writer.write(store.prepare(tenant: "", spans: [fresh[0]]))
+            group.cancelAll()
+        }
+        #expect(metrics.counts("spoor_storage_spans_stored_total") == [[:]: 4])
+        #expect(metrics.counts("spoor_storage_spans_dropped_total") == [["reason": "expired"]: 2])
+        #expect(try store.trace(tenant: "", traceID: TraceID(high: 0, low: 1)).count == 1)
+        #expect(try store.trace(tenant: "", traceID: TraceID(high: 0, low: 4)).isEmpty)
+    }
+
     @Test func fullQueueRefusesInsteadOfDropping() async throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }

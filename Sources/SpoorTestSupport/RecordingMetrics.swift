@@ -6,17 +6,19 @@ import Synchronization
 /// Counters are keyed by label and dimensions (as a dictionary, so their order does not matter): counters created
 /// separately with the same label and dimensions share one total, as they do in a Prometheus registry. Floating-point
 /// counters round onto counters (swift-metrics' default); recorders, meters and timers are accepted and ignored.
-final class RecordingMetrics: MetricsFactory {
+package final class RecordingMetrics: MetricsFactory {
     /// A counter's identity: its label and its dimensions.
-    struct Key: Hashable {
-        let label: String
-        let dimensions: [String: String]
+    package struct Key: Hashable {
+        package let label: String
+        package let dimensions: [String: String]
     }
 
     private let totals = Mutex<[Key: Int64]>([:])
 
+    package init() {}
+
     /// The non-zero totals of the counters labelled `label`, by dimensions.
-    func counts(_ label: String) -> [[String: String]: Int64] {
+    package func counts(_ label: String) -> [[String: String]: Int64] {
         totals.withLock { totals in
             var counts: [[String: String]: Int64] = [:]
             for (key, total) in totals where key.label == label && total != 0 {
@@ -27,7 +29,7 @@ final class RecordingMetrics: MetricsFactory {
     }
 
     /// The dimensions of every counter labelled `label` created so far, incremented or not.
-    func created(_ label: String) -> Set<[String: String]> {
+    package func created(_ label: String) -> Set<[String: String]> {
         totals.withLock { Set($0.keys.filter { $0.label == label }.map(\.dimensions)) }
     }
 
@@ -39,26 +41,26 @@ final class RecordingMetrics: MetricsFactory {
         totals.withLock { $0[key] = 0 }
     }
 
-    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         let key = Key(label: label, dimensions: Dictionary(dimensions) { first, _ in first })
         totals.withLock { totals in if totals[key] == nil { totals[key] = 0 } }
         return RecordingCounter(key: key, metrics: self)
     }
 
-    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    package func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         IgnoredHandler()
     }
 
-    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    package func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         IgnoredHandler()
     }
 
     /// Totals outlive their handlers, so a test can still read what a destroyed counter counted.
-    func destroyCounter(_ handler: any CounterHandler) {}
+    package func destroyCounter(_ handler: any CounterHandler) {}
 
-    func destroyRecorder(_ handler: any RecorderHandler) {}
+    package func destroyRecorder(_ handler: any RecorderHandler) {}
 
-    func destroyTimer(_ handler: any TimerHandler) {}
+    package func destroyTimer(_ handler: any TimerHandler) {}
 }
 
 /// A counter adding to its `RecordingMetrics` total.
