@@ -193,11 +193,21 @@ extension SpanStore {
         }
         // Only the names of buckets this batch wrote: an expired bucket's entries were skipped.
         for write in writes { chunkNames.markDurable(write.names.filter { families[$0.bucket.start] != nil }) }
+        // Nor do the postings and rollups of skipped spans go pending: they would hold memory until the next flush,
+        // and the Monitor tab would count them meanwhile.
+        var indexedParts = indexed.map { ($0.postings, $0.rollups) }
+        if result.expiredSpans > 0 {
+            let skipped = { (bucket: BucketRef) in families[bucket.start] == nil || bucket.endNanos <= cutoff }
+            for index in indexedParts.indices {
+                indexedParts[index].0.removeBuckets(where: skipped)
+                indexedParts[index].1.removeBuckets(where: skipped)
+            }
+        }
         if !indexed.isEmpty {
             pending.withLock { pending in
-                for write in indexed {
-                    pending.groups.merge(write.postings)
-                    pending.rollups.merge(write.rollups)
+                for (write, (postings, rollups)) in zip(indexed, indexedParts) {
+                    pending.groups.merge(postings)
+                    pending.rollups.merge(rollups)
                     // Only the summaries of chunks this batch stored: an expired chunk's summary would stretch its trace.
                     pending.summaries.merge(write.summaries) { families[$0.start] != nil && $0.endNanos > cutoff }
                 }

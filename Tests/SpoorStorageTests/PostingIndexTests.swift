@@ -768,6 +768,39 @@ struct PostingIndexTests {
         #expect(store.allBuckets.isEmpty)
         #expect(try journalEntries(store) == 0)
     }
+
+    /// A request mixing spans already past retention with fresh ones: the expired spans are skipped, and so are their
+    /// postings and rollups, which would otherwise wait in the pending index until the next flush (and be counted by
+    /// the Monitor tab meanwhile).
+    @Test func postingsAndRollupsOfSpansSkippedAsExpiredDoNotGoPending() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir, retentionNanos: SpanStoreTests.hour)
+        let now = Self.t0 * 1000 + 30 * SpanStoreTests.hour
+        let freshStart = Self.t0 + 30 * 3_600 * Self.second - 60 * Self.second
+        let spans = [
+            SpanBuilder.span(trace: 1, span: 1, service: "s", startMicros: Self.t0, tags: [.string("k", "old")]),
+            SpanBuilder.span(trace: 2, span: 1, service: "s", startMicros: freshStart, tags: [.string("k", "new")]),
+        ]
+        let result = try store.write([store.prepare(tenant: "", spans: spans)], now: now)
+        #expect(result.storedSpans == 1 && result.expiredSpans == 1)
+        let pendingBuckets = store.pending.withLock { pending in
+            var buckets = Set<UInt64>()
+            pending.groups.forEachGroup { bucket, _, _, _ in buckets.insert(bucket.start) }
+            return buckets
+        }
+        #expect(pendingBuckets == Set(store.allBuckets.map(\.startSeconds)))
+        #expect(pendingBuckets.count == 1)
+        #expect(try scan(store, .service("s")) == [2])
+        let old = try store.rollups(
+            tenant: "", service: "s", kinds: [], startNanos: Self.t0 * 1000, endNanos: (Self.t0 + 3_600 * Self.second) * 1000,
+            resolution: .minute)
+        #expect(old.isEmpty)
+        let fresh = try store.rollups(
+            tenant: "", service: "s", kinds: [], startNanos: freshStart * 1000 - SpanStoreTests.hour, endNanos: now,
+            resolution: .minute)
+        #expect(fresh.map(\.rollup.count) == [1])
+    }
 }
 
 extension PostingGroups {

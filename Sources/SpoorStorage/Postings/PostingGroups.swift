@@ -349,11 +349,16 @@ struct PostingGroups: Sendable {
 
     /// Drops the groups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
     mutating func removeBuckets(endingBy cutoff: UInt64) {
-        guard groups.contains(where: { $0.bucket.endNanos <= cutoff }) else { return }
+        removeBuckets { $0.endNanos <= cutoff }
+    }
+
+    /// Drops the groups of the buckets `drop` picks.
+    mutating func removeBuckets(where drop: (BucketRef) -> Bool) {
+        guard groups.contains(where: { drop($0.bucket) }) else { return }
         var kept = PostingGroups()
         var remap = [Int?](repeating: nil, count: groups.count)
         arena.withUnsafeBytes { arena in
-            for (index, group) in groups.enumerated() where group.bucket.endNanos > cutoff {
+            for (index, group) in groups.enumerated() where !drop(group.bucket) {
                 let prefix = UnsafeRawBufferPointer(rebasing: arena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)])
                 remap[index] = kept.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash)
             }

@@ -84,7 +84,12 @@ struct PendingRollups: Sendable {
 
     /// Drops the rollups of buckets that ended at or before `cutoff` (nanoseconds): retention dropped them.
     mutating func removeBuckets(endingBy cutoff: UInt64) {
-        for key in rollups.keys where key.bucket.endNanos <= cutoff { rollups[key] = nil }
+        removeBuckets { $0.endNanos <= cutoff }
+    }
+
+    /// Drops the rollups of the buckets `drop` picks.
+    mutating func removeBuckets(where drop: (BucketRef) -> Bool) {
+        for key in rollups.keys where drop(key.bucket) { rollups[key] = nil }
         if rollups.isEmpty {
             names = NameInterner()
             spanCount = 0
