@@ -232,18 +232,19 @@ extension SpanStore {
     private func add(
         _ entry: PreparedWrite.Entry, to batch: WriteBatch, families: inout [UInt64: ColumnFamily], cutoff: UInt64
     ) throws(StorageError) -> Bool {
-        let bucketEnd = entry.bucket.endNanos
-        if bucketEnd <= cutoff { return false }
-        if families[entry.bucket.start] == nil, bucketEnd <= state.withLock({ $0.retentionCutoffNanos }) { return false }
+        if entry.bucket.endNanos <= cutoff { return false }
         let family: ColumnFamily
         if let known = families[entry.bucket.start] {
             family = known
         } else {
+            let ensured: ColumnFamily?
             do {
-                family = try ensureBucket(entry.bucket)
+                ensured = try ensureBucket(entry.bucket)
             } catch {
                 throw .rocks(error)
             }
+            guard let ensured else { return false }  // retention already dropped the bucket
+            family = ensured
             families[entry.bucket.start] = family
         }
         if entry.isMerge {
@@ -347,10 +348,14 @@ extension SpanStore {
         }
     }
 
-    func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily {
-        if let existing = state.withLock({ $0.buckets.first(where: { $0.startSeconds == ref.start }) }) {
-            return existing.family
+    /// The family of a bucket, created when new; nil when retention has already dropped the bucket (checked with the
+    /// lookup, under one lock, so a bucket retention is dropping is not recreated).
+    func ensureBucket(_ ref: BucketRef) throws(RocksError) -> ColumnFamily? {
+        let found = state.withLock { state -> ColumnFamily?? in
+            if let existing = state.buckets.first(where: { $0.startSeconds == ref.start }) { return .some(existing.family) }
+            return ref.endNanos <= state.retentionCutoffNanos ? .some(nil) : nil
         }
+        if let found { return found }
         let name = Bucket.name(start: ref.start, width: ref.width)
         let isNew = database.columnFamily(name) == nil
         let family = try database.columnFamilyCreatingIfNeeded(name)

@@ -243,6 +243,7 @@ package final class SpanStore: Sendable {
     /// - Returns: the number of buckets dropped.
     @discardableResult
     package func applyRetention(now: UInt64) throws(StorageError) -> Int {
+        database.releaseDroppedFamilies()  // those the last pass dropped, once their readers are done
         let cutoff = now > configuration.retentionNanos ? now - configuration.retentionNanos : 0
         let expired = state.withLock { state -> [Bucket] in
             let expired = state.buckets.filter { $0.endNanos <= cutoff }

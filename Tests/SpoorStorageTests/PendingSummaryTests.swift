@@ -81,7 +81,8 @@ struct PendingSummaryTests {
             var entries: [PreparedWrite.Entry] = []
             prepared.summaries.emit(into: &entries)
             let batch = try WriteBatch()
-            let family = try store.ensureBucket(try #require(entries.first).bucket)
+            let bucket = try #require(entries.first).bucket
+            let family = try #require(try store.ensureBucket(bucket))
             for entry in entries { batch.merge(family, key: entry.key, value: entry.value) }
             batch.put(
                 store.catalogFamily, key: Keys.indexJournal(sequence: try #require(sequence)),

@@ -17,8 +17,8 @@ package final class RocksDatabase: @unchecked Sendable {
     private let writeOptions: OpaquePointer
     private let syncWriteOptions: OpaquePointer
     private let families: Mutex<[String: ColumnFamily]>
-    /// Handles of dropped families still held somewhere: `close` destroys them before closing the database.
-    private let dropped = Mutex<[WeakFamilyHandle]>([])
+    /// Handles of dropped families, destroyed once nobody else holds them (`releaseDroppedFamilies`) or at `close`.
+    private let dropped = Mutex<[ColumnFamilyHandle]>([])
     private let closed = Mutex(false)
 
     /// Opens (creating if missing) the database at `path` with every existing column family.
@@ -79,6 +79,11 @@ package final class RocksDatabase: @unchecked Sendable {
             throw RocksError(operation: "open", message: "write options")
         }
         rocksdb_writeoptions_set_sync(swo, 1)
+        // A write racing retention may name a family just dropped (its bucket is past retention): its entries are
+        // skipped. Without this, RocksDB fails the batch after its WAL write, and with pipelined writes a failed
+        // memtable insert can stop every later write.
+        rocksdb_writeoptions_set_ignore_missing_column_families(wo, 1)
+        rocksdb_writeoptions_set_ignore_missing_column_families(swo, 1)
         writeOptions = wo
         syncWriteOptions = swo
     }
@@ -129,7 +134,7 @@ package final class RocksDatabase: @unchecked Sendable {
         }
         let held = dropped.withLock { list -> [ColumnFamilyHandle] in
             defer { list.removeAll() }
-            return list.compactMap(\.handle)
+            return list
         }
         for family in all { family.owner.destroy() }
         for handle in held { handle.destroy() }
@@ -163,19 +168,34 @@ package final class RocksDatabase: @unchecked Sendable {
     /// Drops a column family and all its data (whole SST files go; no scan).
     ///
     /// Its handle is not destroyed here: a reader may still hold the family (it listed the buckets before retention
-    /// dropped this one). RocksDB keeps a dropped family readable until its handle is destroyed, which happens when
-    /// the last `ColumnFamily` copy goes (or at `close`); a write to it fails instead of reaching freed memory.
+    /// dropped this one). RocksDB keeps a dropped family readable until its handle is destroyed, which
+    /// `releaseDroppedFamilies` does once nobody else holds it (or `close`); writes naming it are skipped.
     package func dropColumnFamily(_ name: String) throws(RocksError) {
         guard let family = families.withLock({ $0.removeValue(forKey: name) }) else { return }
-        dropped.withLock { list in
-            list.removeAll { $0.handle == nil }
-            list.append(WeakFamilyHandle(handle: family.owner))
+        do {
+            try withExtendedLifetime(family) { () throws(RocksError) in
+                try RocksError.check("drop column family \(name)") { err in rocksdb_drop_column_family(db, family.handle, err) }
+            }
+        } catch {
+            families.withLock { $0[name] = family }  // still there: flushes, compactions and the next drop see it
+            throw error
         }
-        try RocksError.check("drop column family \(name)") { err in rocksdb_drop_column_family(db, family.handle, err) }
+        dropped.withLock { $0.append(family.owner) }
     }
 
-    /// Dropped families whose handles are still held somewhere.
-    package var heldDroppedFamilies: Int { dropped.withLock { $0.filter { $0.handle != nil }.count } }
+    /// Destroys the handles of dropped families nobody holds any more. Destroying one deletes the family's files, so
+    /// this runs on the caller's thread (retention's), not on whichever reader lets go last.
+    package func releaseDroppedFamilies() {
+        dropped.withLock { list in
+            for index in list.indices.reversed() where isKnownUniquelyReferenced(&list[index]) {
+                list[index].destroy()
+                list.remove(at: index)
+            }
+        }
+    }
+
+    /// Dropped families whose handles are not destroyed yet.
+    package var heldDroppedFamilies: Int { dropped.withLock { $0.count } }
 
     /// Applies a batch atomically; returns once it is in the WAL (and fsynced when `sync`).
     package func write(_ batch: WriteBatch, sync: Bool) throws(RocksError) {
@@ -288,7 +308,7 @@ package final class RocksDatabase: @unchecked Sendable {
 }
 
 /// A column family. Copies share one handle, which stays valid while any copy lives (even once the family is
-/// dropped) until the database is closed.
+/// dropped), until the database is closed.
 ///
 /// `@unchecked Sendable`: RocksDB column-family handles may be used from any thread.
 package struct ColumnFamily: @unchecked Sendable {
@@ -299,7 +319,8 @@ package struct ColumnFamily: @unchecked Sendable {
     var handle: OpaquePointer { owner.pointer }
 }
 
-/// Owns a RocksDB column-family handle: destroyed once, by `RocksDatabase.close` or when the last holder lets go.
+/// Owns a RocksDB column-family handle: destroyed once, by `RocksDatabase.close` or `releaseDroppedFamilies` (or by
+/// its deinit, when neither did: a family created after `close`).
 final class ColumnFamilyHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     private let destroyed = Atomic(false)
@@ -314,10 +335,6 @@ final class ColumnFamilyHandle: @unchecked Sendable {
     deinit { destroy() }
 }
 
-/// A dropped family's handle, held weakly so it is destroyed as soon as its last reader lets go.
-private struct WeakFamilyHandle {
-    weak var handle: ColumnFamilyHandle?
-}
 
 /// Compression algorithms as numbered by RocksDB's C API.
 package enum Compression: Int, Sendable {
@@ -404,8 +421,11 @@ package final class RocksIterator {
     private let lower: UnsafeMutableBufferPointer<CChar>
     private let upper: UnsafeMutableBufferPointer<CChar>
     private let reverse: Bool
+    /// Held so the family's handle outlives the iterator.
+    private let family: ColumnFamily
 
     fileprivate init?(db: OpaquePointer, family: ColumnFamily, lower: [UInt8], upper: [UInt8], reverse: Bool) {
+        self.family = family
         guard let readOptions = rocksdb_readoptions_create() else { return nil }
         // RocksDB keeps pointers to the bounds, so they live as long as the iterator.
         self.lower = .allocate(capacity: max(1, lower.count))

@@ -89,11 +89,11 @@ struct PendingRollups: Sendable {
 
     /// Drops the rollups of the buckets `drop` picks.
     mutating func removeBuckets(where drop: (BucketRef) -> Bool) {
-        for key in rollups.keys where drop(key.bucket) { rollups[key] = nil }
-        if rollups.isEmpty {
-            names = NameInterner()
-            spanCount = 0
-        }
+        guard rollups.keys.contains(where: { drop($0.bucket) }) else { return }
+        rollups = rollups.filter { !drop($0.key.bucket) }
+        // Each span is counted in its minute's rollup, once.
+        spanCount = rollups.values.reduce(0) { $0 + Int($1.count) }
+        if rollups.isEmpty { names = NameInterner() }
     }
 
     /// The rollups at `resolution` (hours summed from their minutes), keyed by slot.
