@@ -193,14 +193,15 @@ extension SpanStore {
         }
         // Only the names of buckets this batch wrote: an expired bucket's entries were skipped.
         for write in writes { chunkNames.markDurable(write.names.filter { families[$0.bucket.start] != nil }) }
-        // Nor do the postings and rollups of skipped spans go pending: they would hold memory until the next flush,
-        // and the Monitor tab would count them meanwhile.
+        // The buckets this batch stored: only their postings, rollups and summaries go pending. A skipped (expired)
+        // span's would hold memory until the next flush, the Monitor tab would count it meanwhile, and its summary
+        // would stretch its trace.
+        let stored = { (bucket: BucketRef) in families[bucket.start] != nil && bucket.endNanos > cutoff }
         var indexedParts = indexed.map { ($0.postings, $0.rollups) }
         if result.expiredSpans > 0 {
-            let skipped = { (bucket: BucketRef) in families[bucket.start] == nil || bucket.endNanos <= cutoff }
             for index in indexedParts.indices {
-                indexedParts[index].0.removeBuckets(where: skipped)
-                indexedParts[index].1.removeBuckets(where: skipped)
+                indexedParts[index].0.removeBuckets { !stored($0) }
+                indexedParts[index].1.removeBuckets { !stored($0) }
             }
         }
         if !indexed.isEmpty {
@@ -208,8 +209,7 @@ extension SpanStore {
                 for (write, (postings, rollups)) in zip(indexed, indexedParts) {
                     pending.groups.merge(postings)
                     pending.rollups.merge(rollups)
-                    // Only the summaries of chunks this batch stored: an expired chunk's summary would stretch its trace.
-                    pending.summaries.merge(write.summaries) { families[$0.start] != nil && $0.endNanos > cutoff }
+                    pending.summaries.merge(write.summaries, keeping: stored)
                 }
                 pending.journal.append(contentsOf: (0..<UInt64(indexed.count)).map { firstSequence + $0 })
                 pending.lastWriteNanos = max(pending.lastWriteNanos, now)

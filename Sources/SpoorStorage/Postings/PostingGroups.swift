@@ -335,9 +335,9 @@ struct PostingGroups: Sendable {
     @inline(__always)
     private func candidate(_ entry: Entry, startMin: UInt64, startMax: UInt64) -> PendingCandidate? {
         let span = spans[Int(entry.span)]
-        let lastStart = max(span.start, spans[Int(entry.latest)].start)
-        guard span.start <= startMax, lastStart >= startMin else { return nil }
-        return PendingCandidate(start: min(lastStart, startMax), traceID: span.traceID)
+        let posting = Posting(start: span.start, traceID: span.traceID, lastStart: spans[Int(entry.latest)].start)
+        guard posting.overlaps(startMin, startMax) else { return nil }
+        return PendingCandidate(start: min(posting.lastStart, startMax), traceID: posting.traceID)
     }
 
     /// Calls `body` with every group's bucket, prefix, kind and postings (most recently added first).

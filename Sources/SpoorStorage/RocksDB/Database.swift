@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: the RocksDB handle is thread-safe; the mutable map of column-family handles is guarded by
 /// a mutex. A dropped family's handle lives on while anyone holds it (a read that listed the family before retention
-/// dropped it), and is destroyed when the last holder lets go, or at `close`.
+/// dropped it), and is destroyed by the first `releaseDroppedFamilies` after the last holder lets go, or at `close`.
 package final class RocksDatabase: @unchecked Sendable {
     private let db: OpaquePointer
     private let dbOptions: OpaquePointer
@@ -334,7 +334,6 @@ final class ColumnFamilyHandle: @unchecked Sendable {
 
     deinit { destroy() }
 }
-
 
 /// Compression algorithms as numbered by RocksDB's C API.
 package enum Compression: Int, Sendable {
