@@ -784,11 +784,7 @@ struct PostingIndexTests {
         ]
         let result = try store.write([store.prepare(tenant: "", spans: spans)], now: now)
         #expect(result.storedSpans == 1 && result.expiredSpans == 1)
-        let pendingBuckets = store.pending.withLock { pending in
-            var buckets = Set<UInt64>()
-            pending.groups.forEachGroup { bucket, _, _, _ in buckets.insert(bucket.start) }
-            return buckets
-        }
+        let pendingBuckets = Set(store.pendingPostingsByBucket().keys)
         #expect(pendingBuckets == Set(store.allBuckets.map(\.startSeconds)))
         #expect(pendingBuckets.count == 1)
         #expect(try scan(store, .service("s")) == [2])
@@ -800,6 +796,17 @@ struct PostingIndexTests {
             tenant: "", service: "s", kinds: [], startNanos: freshStart * 1000 - SpanStoreTests.hour, endNanos: now,
             resolution: .minute)
         #expect(fresh.map(\.rollup.count) == [1])
+    }
+}
+
+extension SpanStore {
+    /// The live pending index's postings, counted by bucket start.
+    fileprivate func pendingPostingsByBucket() -> [UInt64: Int] {
+        pending.withLock { pending in
+            var counts: [UInt64: Int] = [:]
+            pending.groups.forEachGroup { bucket, _, _, postings in counts[bucket.start, default: 0] += postings.count }
+            return counts
+        }
     }
 }
 
@@ -1073,12 +1080,7 @@ struct PendingScanTests {
         defer { store.pending.withLock { $0.abandonFlush() } }
 
         func visits(_ index: IndexScan, _ window: (UInt64, UInt64), whole: Bool, stopAfter: Int = .max) throws -> [(UInt64, UInt64)] {
-            var seen: [(UInt64, UInt64)] = []
-            try store.scan(tenant: "", index: index, startMin: window.0, startMax: window.1, visitsAll: whole) { id, start in
-                seen.append((id.low, start))
-                return seen.count < stopAfter
-            }
-            return seen
+            try scan(store, index, from: window.0, to: window.1, whole: whole, stopAfter: stopAfter)
         }
         let t = { (micros: UInt64) in micros * 1000 }
         for index in [IndexScan.service("svc"), .tag(service: "svc", key: "k", value: "a")] {
@@ -1122,21 +1124,14 @@ struct PendingScanTests {
         }
         let oldBucket = Self.t0 / 1_000_000
         let keptBucket = oldBucket + 3_600
-        func pendingPostings() -> [UInt64: Int] {
-            store.pending.withLock { pending in
-                var counts: [UInt64: Int] = [:]
-                pending.groups.forEachGroup { bucket, _, _, postings in counts[bucket.start, default: 0] += postings.count }
-                return counts
-            }
-        }
-        let before = pendingPostings()
+        let before = store.pendingPostingsByBucket()
         #expect(Set(before.keys) == [oldBucket, keptBucket])
         let keptPostings = try #require(before[keptBucket])
         #expect((before[oldBucket] ?? 0) > 1_000)
 
         #expect(try store.applyRetention(now: Self.t0 * 1000 + 13 * SpanStoreTests.hour) == 1)
         // The old bucket's postings left the pending index; every posting of the kept one stayed.
-        #expect(pendingPostings() == [keptBucket: keptPostings])
+        #expect(store.pendingPostingsByBucket() == [keptBucket: keptPostings])
         #expect(store.pending.withLock { $0.groups.postingCount } == keptPostings)
         #expect(store.allBuckets.map(\.startSeconds) == [keptBucket])
 
