@@ -6,6 +6,7 @@
 # send (`spoor loadgen --templates`), so the load generator stays cheap beside the server on the same cores; 0 builds
 # every request afresh. Bytes at rest are always measured on a separate run of generated (not repeated) requests,
 # since repeated span contents would compress unrealistically well.
+# GROUP (default 6): wire messages per store write in the in-process stage timing (`spoor bench-ingest --group`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_TO_RUN=${1:-30}
@@ -68,8 +69,10 @@ kill -TERM $SERVER; wait $SERVER || true
 "$BIN" inspect --data-dir "$WORK/data-bytes"
 
 case "$PROTOCOL" in otlp-grpc|thrift-http)
-    echo "== spoor bench-ingest: the same work in process, one thread, thread CPU per stage (no network)"
-    "$BIN" bench-ingest --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-stages" | tail -n +2
+    # GROUP: messages per store write, as the server's writer batches the requests queued meanwhile (5-8 with 32
+    # concurrent 500-span requests; 1 writes each message alone, as this line did before 2026-11-27).
+    echo "== spoor bench-ingest: the same work in process, one thread, thread CPU per stage (no network), ${GROUP:-6} messages per write"
+    "$BIN" bench-ingest --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --group "${GROUP:-6}" --data-dir "$WORK/data-stages" | tail -n +2
     echo "== spoor bench-ingest --floor: decode, then one chunk record per trace through the WAL, nothing indexed (the bound)"
     "$BIN" bench-ingest --floor --protocol "$PROTOCOL" --requests 1000 --batch "$BATCH" --data-dir "$WORK/data-floor" | tail -n +2
     echo "== spoor bench-serve-floor: the same listeners and load generator, nothing indexed (the bound through the network)"

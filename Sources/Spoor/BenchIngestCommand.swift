@@ -39,6 +39,13 @@ struct BenchIngestCommand: ParsableCommand {
     @Option(help: "Number of distinct services.")
     var services = 6
 
+    @Option(
+        help: """
+            Wire messages (HTTP or gRPC requests) per store write. The server's writer commits whatever requests are \
+            queued in one batch: 5–8 of them with 32 concurrent 500-span requests.
+            """)
+    var group = 1
+
     @Option(help: "Requests not timed at the start (allocator and memtable warm-up).")
     var warmup = 100
 
@@ -46,8 +53,8 @@ struct BenchIngestCommand: ParsableCommand {
     var floor = false
 
     func validate() throws {
-        guard requests > 0, batch > 0, templates > 0, services > 0, warmup >= 0 else {
-            throw ValidationError("--requests, --batch, --templates and --services must be positive")
+        guard requests > 0, batch > 0, templates > 0, services > 0, group > 0, warmup >= 0 else {
+            throw ValidationError("--requests, --batch, --templates, --services and --group must be positive")
         }
         guard ["otlp-grpc", "thrift-http"].contains(`protocol`) else {
             throw ValidationError("--protocol must be otlp-grpc or thrift-http")
@@ -65,17 +72,26 @@ struct BenchIngestCommand: ParsableCommand {
             return
         }
         let store = try SpanStore(path: path, configuration: StoreConfiguration(), logger: Logger(label: "spoor-bench"))
-        // Stages: decode, prepare, write, index flush.
-        var run = try timeRequests(source: source, kind: kind, stages: 4) { decoded, laps in
-            let prepared = store.prepare(tenant: "", spans: decoded)
-            laps.lap(1)
+        // Stages: decode, prepare, write, index flush. Prepared messages are written `group` at a time, as the
+        // server's writer commits the requests queued meanwhile in one batch.
+        var queued: [PreparedWrite] = []
+        func writeQueued(_ laps: inout StageLaps) throws {
+            guard !queued.isEmpty else { return }
             let now = UInt64(Date().timeIntervalSince1970 * 1e9)
-            _ = try store.write([prepared], now: now)
+            _ = try store.write(queued, now: now)
+            queued.removeAll(keepingCapacity: true)
             laps.lap(2)
             store.flushIndexIfDue(now: now)
             laps.lap(3)
+        }
+        var run = try timeRequests(source: source, kind: kind, stages: 4) { decoded, laps in
+            queued.append(store.prepare(tenant: "", spans: decoded))
+            laps.lap(1)
+            if queued.count >= group { try writeQueued(&laps) }
             return 0
         }
+        run.laps.restart()
+        try writeQueued(&run.laps)
         run.laps.restart()
         try store.flushIndex(now: UInt64(Date().timeIntervalSince1970 * 1e9))
         run.laps.lap(3)
@@ -85,7 +101,8 @@ struct BenchIngestCommand: ParsableCommand {
         let process = Self.processCPU() - run.processStart
         let staged = run.laps.durations.reduce(.zero, +) + closing
         let perSpan = { (duration: Duration) in Self.perSpan(duration, spans: run.spans) }
-        print("bench-ingest: \(`protocol`), \(run.spans) spans in \(requests) requests of \(batch), \(templates) templates")
+        print(
+            "bench-ingest: \(`protocol`), \(run.spans) spans in \(requests) requests of \(batch), \(templates) templates, \(group) message(s) per write")
         print("stage                 µs/span (thread CPU)")
         for (name, duration) in zip(["decode", "prepare", "write", "index flush"], run.laps.durations) {
             print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0))\(perSpan(duration))")
