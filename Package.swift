@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "SpoorStorage",
             dependencies: [
-                "SpoorModel", "CRocksDB",
+                "SpoorModel", "CRocksDB", "CPrefetch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -67,6 +67,7 @@ let package = Package(
             ]
         ),
         .target(name: "CMallocConfig", path: "Sources/CMallocConfig"),
+        .target(name: "CPrefetch", path: "Sources/CPrefetch"),
         .executableTarget(
             name: "Spoor",
             dependencies: [

@@ -904,6 +904,36 @@ struct IndexJournalCodecTests {
         #expect(pending.isEmpty && pending.groupCount == 0)
     }
 
+    /// A merge that brings many more groups than the table holds sizes the table for all of them first (its lookups
+    /// prefetch ahead and must not see the table move), and every group, new or already there, keeps its postings.
+    @Test func mergingManyGroupsAtOnceKeepsEveryGroup() throws {
+        let bucket = BucketRef(start: 100, width: 20)
+        func prefix(_ n: Int) -> [UInt8] { [0, 0x26] + Array("k\(n)".utf8) }
+        func groups(_ range: Range<Int>, trace: UInt64) -> PostingGroups {
+            var groups = PostingGroups()
+            for n in range {
+                groups.add(Posting(start: UInt64(n), traceID: TraceID(high: trace, low: UInt64(n))), bucket: bucket) { $0 += prefix(n) }
+            }
+            return groups
+        }
+        var pending = groups(0..<3, trace: 1)  // 64 slots: the next merge needs 8,192 at once
+        pending.merge(groups(0..<5_000, trace: 2))
+        #expect(pending.groupCount == 5_000)
+        pending.merge(groups(2_500..<7_500, trace: 3))  // half of these groups are there already
+        #expect(pending.groupCount == 7_500)
+        #expect(pending.postingCount == 3 + 5_000 + 5_000)
+        for n in 0..<7_500 {
+            let postings = try #require(pending.postings(bucket: 100, width: 20, prefix: prefix(n)))
+            var expected: Set<UInt64> = []
+            if n < 3 { expected.insert(1) }
+            if n < 5_000 { expected.insert(2) }
+            if n >= 2_500 { expected.insert(3) }
+            #expect(Set(postings.map(\.traceID.high)) == expected, "group \(n)")
+            #expect(postings.allSatisfy { $0.start == UInt64(n) && $0.traceID.low == UInt64(n) })
+        }
+        #expect(pending.postings(bucket: 100, width: 20, prefix: prefix(7_500)) == nil)
+    }
+
     /// A span's postings go under exactly the prefixes the `Keys` builders give: service, operation, duration class,
     /// and one tag prefix per span tag, process tag and log field, each value rendered as its search string.
     @Test func spanPostingsUseTheKeyBuildersPrefixes() throws {
