@@ -73,7 +73,10 @@ package struct TenantResolver: Sendable {
         guard configuration.enabled else { return Self.defaultTenant }
         guard let value = values.first, !value.isEmpty else { throw .missing }
         guard values.count == 1 else { throw .extra }
-        guard value.utf8.count <= Self.maxTenantBytes, configuration.tenants.isEmpty || configuration.tenants.contains(value) else {
+        // Listed tenants match byte for byte (as the store tells tenants apart), not by Swift's canonical equivalence.
+        guard value.utf8.count <= Self.maxTenantBytes,
+            configuration.tenants.isEmpty || configuration.tenants.contains(where: { $0.utf8.elementsEqual(value.utf8) })
+        else {
             throw .unknown(value)
         }
         return value

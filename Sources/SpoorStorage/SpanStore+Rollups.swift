@@ -121,13 +121,34 @@ extension SpanStore {
     }
 }
 
+/// Services compare by their UTF-8 bytes (`ExactString`), as the keys they were read from do.
 private struct PairKey: Hashable {
     var parent: String
     var child: String
+
+    static func == (a: PairKey, b: PairKey) -> Bool {
+        ExactString(a.parent) == ExactString(b.parent) && ExactString(a.child) == ExactString(b.child)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        ExactString(parent).hash(into: &hasher)
+        ExactString(child).hash(into: &hasher)
+    }
 }
 
+/// Operations compare by their UTF-8 bytes (`ExactString`), as the keys they were read from do.
 private struct SlotKey: Hashable {
     var slot: UInt64
     var operation: String
     var kind: SpanKind
+
+    static func == (a: SlotKey, b: SlotKey) -> Bool {
+        a.slot == b.slot && a.kind == b.kind && ExactString(a.operation) == ExactString(b.operation)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(slot)
+        hasher.combine(kind)
+        ExactString(operation).hash(into: &hasher)
+    }
 }

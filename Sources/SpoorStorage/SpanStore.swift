@@ -383,7 +383,7 @@ package final class SpanStore: Sendable {
     }
 }
 
-/// An operation name with its span kind.
+/// An operation name with its span kind. Names compare by their UTF-8 bytes (`ExactString`), as the store's keys do.
 package struct OperationKey: Hashable, Sendable {
     package var name: String
     package var kind: SpanKind
@@ -392,6 +392,15 @@ package struct OperationKey: Hashable, Sendable {
     package init(name: String, kind: SpanKind) {
         self.name = name
         self.kind = kind
+    }
+
+    package static func == (a: OperationKey, b: OperationKey) -> Bool {
+        a.kind == b.kind && ExactString(a.name) == ExactString(b.name)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        ExactString(name).hash(into: &hasher)
     }
 }
 
@@ -414,6 +423,8 @@ struct ChunkKey: Hashable {
     var bucket: BucketRef
 }
 
+/// Tenants and services compare by their UTF-8 bytes (`ExactString`): canonically equivalent spellings are different
+/// tenants, and one's counts must not be written under the other's key.
 struct DependencyKey: Hashable {
     var tenant: String
     var bucket: BucketRef
@@ -421,12 +432,37 @@ struct DependencyKey: Hashable {
     var slot: UInt64
     var parent: String
     var child: String
+
+    static func == (a: DependencyKey, b: DependencyKey) -> Bool {
+        a.bucket == b.bucket && a.resolution == b.resolution && a.slot == b.slot && ExactString(a.tenant) == ExactString(b.tenant)
+            && ExactString(a.parent) == ExactString(b.parent) && ExactString(a.child) == ExactString(b.child)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bucket)
+        hasher.combine(resolution)
+        hasher.combine(slot)
+        ExactString(tenant).hash(into: &hasher)
+        ExactString(parent).hash(into: &hasher)
+        ExactString(child).hash(into: &hasher)
+    }
 }
 
+/// Services compare by their UTF-8 bytes, as operations do (`OperationKey`).
 struct CatalogEntry: Hashable, Sendable {
     var service: String
     var operation: OperationKey
     var bucket: UInt64
+
+    static func == (a: CatalogEntry, b: CatalogEntry) -> Bool {
+        a.bucket == b.bucket && a.operation == b.operation && ExactString(a.service) == ExactString(b.service)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bucket)
+        hasher.combine(operation)
+        ExactString(service).hash(into: &hasher)
+    }
 }
 
 struct StoreState {
@@ -436,16 +472,18 @@ struct StoreState {
     var catalog = Catalog()
 }
 
-/// Services and operations per tenant, with the buckets each was seen in.
+/// Services and operations per tenant, with the buckets each was seen in. Tenants and services are told apart by their
+/// UTF-8 bytes (`ExactString`), as the store's keys are: two canonically equivalent spellings of a tenant are two
+/// tenants, and neither lists the other's services.
 struct Catalog {
-    private var tenants: [String: [String: [OperationKey: Set<UInt64>]]] = [:]
+    private var tenants: [ExactString: [ExactString: [OperationKey: Set<UInt64>]]] = [:]
 
     mutating func insert(tenant: String, service: String, operation: OperationKey, bucket: UInt64) {
-        tenants[tenant, default: [:]][service, default: [:]][operation, default: []].insert(bucket)
+        tenants[ExactString(tenant), default: [:]][ExactString(service), default: [:]][operation, default: []].insert(bucket)
     }
 
     func contains(tenant: String, _ entry: CatalogEntry) -> Bool {
-        tenants[tenant]?[entry.service]?[entry.operation]?.contains(entry.bucket) ?? false
+        tenants[ExactString(tenant)]?[ExactString(entry.service)]?[entry.operation]?.contains(entry.bucket) ?? false
     }
 
     /// Removes the buckets; returns the (tenant, service, operation, bucket) entries removed.
@@ -458,7 +496,7 @@ struct Catalog {
                 for (operation, set) in operations {
                     let gone = set.intersection(buckets)
                     guard !gone.isEmpty else { continue }
-                    for bucket in gone { removed.append((tenant, service, operation, bucket)) }
+                    for bucket in gone { removed.append((tenant.value, service.value, operation, bucket)) }
                     let left = set.subtracting(buckets)
                     newOperations[operation] = left.isEmpty ? nil : left
                 }
@@ -470,11 +508,11 @@ struct Catalog {
     }
 
     func services(tenant: String) -> [String] {
-        (tenants[tenant]?.keys).map { $0.sorted() } ?? []
+        (tenants[ExactString(tenant)]?.keys).map { $0.map(\.value).sorted() } ?? []
     }
 
     func operations(tenant: String, service: String) -> [OperationKey] {
-        (tenants[tenant]?[service]?.keys).map {
+        (tenants[ExactString(tenant)]?[ExactString(service)]?.keys).map {
             $0.sorted { ($0.name, $0.kind.rawValue) < ($1.name, $1.kind.rawValue) }
         } ?? []
     }

@@ -57,6 +57,10 @@ struct TenantResolverTests {
         let listed = resolver(enabled: true, tenants: ["acme"])
         #expect(try listed.tenant(values: ["acme"]) == "acme")
         #expect(throws: TenantError.unknown("globex")) { try listed.tenant(values: ["globex"]) }
+        // Listed tenants match byte for byte: a canonically equivalent spelling is another tenant, not listed.
+        let accented = resolver(enabled: true, tenants: ["caf\u{E9}"])
+        #expect(try accented.tenant(values: ["caf\u{E9}"]).utf8.elementsEqual("caf\u{E9}".utf8))
+        #expect(throws: TenantError.self) { try accented.tenant(values: ["cafe\u{301}"]) }
     }
 
     @Test func errorsMapToJaegersStatuses() {

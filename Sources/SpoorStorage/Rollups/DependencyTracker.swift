@@ -70,7 +70,8 @@ struct DependencyTracker {
     private var knownPrevious: KeyTable
     private var waiting: WaitingGeneration
     private var waitingPrevious: WaitingGeneration
-    private var serviceIDs: [String: UInt32] = [:]
+    /// By exact UTF-8 bytes: canonically equivalent spellings are different services.
+    private var serviceIDs: [ExactString: UInt32] = [:]
     private var serviceNames: [String] = []
 
     /// Seeds every span key, so span ids a client chooses cannot be made to collide in the tables.
@@ -159,10 +160,11 @@ struct DependencyTracker {
     }
 
     private mutating func intern(_ service: String) -> UInt32 {
-        if let id = serviceIDs[service] { return id }
+        let exact = ExactString(service)
+        if let id = serviceIDs[exact] { return id }
         let id = UInt32(serviceNames.count)
         serviceNames.append(service)
-        serviceIDs[service] = id
+        serviceIDs[exact] = id
         return id
     }
 

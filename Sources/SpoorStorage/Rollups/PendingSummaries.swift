@@ -16,8 +16,8 @@ struct PendingSummaries: Sendable {
         var traceID: TraceID
     }
 
-    /// Per tenant, per bucket and trace.
-    private(set) var byTenant: [String: [Key: TraceSummary]] = [:]
+    /// Per tenant (told apart by its UTF-8 bytes, as the store's keys are), per bucket and trace.
+    private(set) var byTenant: [ExactString: [Key: TraceSummary]] = [:]
     private(set) var count = 0
     /// Root-name bytes held (the names share storage with the spans' strings, so this is an upper bound).
     private var nameBytes = 0
@@ -42,21 +42,21 @@ struct PendingSummaries: Sendable {
     }
 
     private mutating func modifying(_ tenant: String, _ body: (inout [Key: TraceSummary]) -> Void) {
-        body(&byTenant[tenant, default: [:]])
+        body(&byTenant[ExactString(tenant), default: [:]])
     }
 
     /// Adds the summaries of `other` whose bucket `keep` accepts (the writer keeps those whose chunks it stored).
     mutating func merge(_ other: PendingSummaries, keeping keep: (BucketRef) -> Bool = { _ in true }) {
         for (tenant, summaries) in other.byTenant {
             for (key, summary) in summaries where keep(key.bucket) {
-                add(summary, tenant: tenant, bucket: key.bucket, traceID: key.traceID)
+                add(summary, tenant: tenant.value, bucket: key.bucket, traceID: key.traceID)
             }
         }
     }
 
     /// The pending summaries of a trace, over every bucket.
     func summary(tenant: String, traceID: TraceID, buckets: [BucketRef]) -> TraceSummary? {
-        guard let summaries = byTenant[tenant] else { return nil }
+        guard let summaries = byTenant[ExactString(tenant)] else { return nil }
         var total: TraceSummary?
         for bucket in buckets {
             guard let found = summaries[Key(bucket: bucket, traceID: traceID)] else { continue }
@@ -71,7 +71,7 @@ struct PendingSummaries: Sendable {
         for (tenant, summaries) in byTenant {
             for (key, summary) in summaries {
                 output.append(
-                    .init(bucket: key.bucket, key: Keys.summary(tenant: tenant, traceID: key.traceID), value: summary.encoded(), isMerge: true))
+                    .init(bucket: key.bucket, key: Keys.summary(tenant: tenant.value, traceID: key.traceID), value: summary.encoded(), isMerge: true))
             }
         }
     }

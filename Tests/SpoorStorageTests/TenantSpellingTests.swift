@@ -1,0 +1,75 @@
+import SpoorModel
+import SpoorTestSupport
+import Testing
+
+@testable import SpoorStorage
+
+/// Tenants, services and operations are told apart by their UTF-8 bytes, as the store's keys are. Swift's `String`
+/// equality treats canonically equivalent spellings ("caf\u{E9}" and "cafe\u{301}") as equal; where the store keyed
+/// its in-memory catalog, pending summaries or dependency counts by `String`, one tenant saw or absorbed the other's.
+struct TenantSpellingTests {
+    static let composed = "caf\u{E9}"  // é as one code point
+    static let decomposed = "cafe\u{301}"  // e + combining acute accent
+    static let t0 = RollupStoreTests.t0
+    static let now = RollupStoreTests.t0Nanos + RollupStoreTests.hour
+
+    private func write(_ store: SpanStore, tenant: String, service: String, operation: String, trace: UInt64, offset: UInt64 = 0) throws {
+        let spans = [
+            SpanBuilder.span(trace: trace, span: 1, service: "front", operation: "root", startMicros: Self.t0 + offset, durationMicros: 100),
+            SpanBuilder.span(
+                trace: trace, span: 2, parent: 1, service: service, operation: operation, startMicros: Self.t0 + offset + 10,
+                durationMicros: 10),
+        ]
+        _ = try store.write([store.prepare(tenant: tenant, spans: spans)], now: Self.now)
+    }
+
+    private func exact(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
+
+    private func links(_ store: SpanStore, _ tenant: String) throws -> [DependencyLink] {
+        try store.dependencies(tenant: tenant, startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour, endNanos: Self.now)
+    }
+
+    @Test func equivalentSpellingsAreSeparateTenantsBeforeAndAfterARestart() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        do {
+            let store = try TestStores.open(dir)
+            // The same trace id in both tenants, so their pending summaries would share a key if tenants collapsed.
+            try write(store, tenant: Self.composed, service: "db-a", operation: "query-a", trace: 7)
+            try write(store, tenant: Self.decomposed, service: "db-b", operation: "query-b", trace: 7, offset: 5_000_000)
+            for reopened in [false, true] {
+                let current = reopened ? try TestStores.open(dir) : store
+                defer { if reopened { current.database.close() } }
+                #expect(exact(current.services(tenant: Self.composed)) == exact(["db-a", "front"]))
+                #expect(exact(current.services(tenant: Self.decomposed)) == exact(["db-b", "front"]))
+                #expect(current.operations(tenant: Self.composed, service: "db-a").map(\.name) == ["query-a"])
+                #expect(current.operations(tenant: Self.decomposed, service: "db-a").isEmpty)
+                #expect(try links(current, Self.composed) == [DependencyLink(parent: "front", child: "db-a", callCount: 1)])
+                #expect(try links(current, Self.decomposed) == [DependencyLink(parent: "front", child: "db-b", callCount: 1)])
+                if !reopened {
+                    // Each tenant's pending summary holds only its own spans: 100 µs from its own start.
+                    let buckets = current.allBuckets.map(\.ref)
+                    let first = try #require(current.pending.withLock { $0.summary(tenant: Self.composed, traceID: TraceID(high: 0, low: 7), buckets: buckets) })
+                    let second = try #require(current.pending.withLock { $0.summary(tenant: Self.decomposed, traceID: TraceID(high: 0, low: 7), buckets: buckets) })
+                    #expect(first.minStartUnixNanos == Self.t0 * 1000 && first.maxEndUnixNanos == (Self.t0 + 100) * 1000 && first.spanCount == 2)
+                    #expect(second.minStartUnixNanos == (Self.t0 + 5_000_000) * 1000 && second.maxEndUnixNanos == (Self.t0 + 5_000_100) * 1000 && second.spanCount == 2)
+                    try store.flushIndex(now: Self.now)
+                    store.database.close()
+                }
+            }
+        }
+    }
+
+    @Test func equivalentServiceAndOperationSpellingsAreListedApart() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        try write(store, tenant: "", service: Self.composed, operation: Self.composed, trace: 1)
+        try write(store, tenant: "", service: Self.decomposed, operation: Self.decomposed, trace: 2)
+        #expect(exact(store.services(tenant: "")).sorted { $0.lexicographicallyPrecedes($1) }
+            == exact(["front", Self.composed, Self.decomposed]).sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(exact(store.operations(tenant: "", service: Self.composed).map(\.name)) == exact([Self.composed]))
+        #expect(exact(store.operations(tenant: "", service: Self.decomposed).map(\.name)) == exact([Self.decomposed]))
+        #expect(try links(store, "").count == 2)
+    }
+}
