@@ -139,8 +139,9 @@ package struct TraceSearch: Sendable {
 package enum SpanPredicate {
     /// True when `span` satisfies every filter of `query` on its own.
     package static func matches(_ span: Span, _ query: TraceQuery) -> Bool {
-        if let service = query.serviceName, span.process.serviceName != service { return false }
-        if let operation = query.operationName, span.operationName != operation { return false }
+        // Names match byte for byte, as the index keys that found the candidate do (not by canonical equivalence).
+        if let service = query.serviceName, !span.process.serviceName.utf8.elementsEqual(service.utf8) { return false }
+        if let operation = query.operationName, !span.operationName.utf8.elementsEqual(operation.utf8) { return false }
         if span.startTimeUnixNanos < query.startTimeMinUnixNanos || span.startTimeUnixNanos > query.startTimeMaxUnixNanos {
             return false
         }
@@ -152,7 +153,7 @@ package enum SpanPredicate {
 
     private static func hasTag(_ span: Span, _ filter: TagFilter) -> Bool {
         func match(_ attributes: [Attribute]) -> Bool {
-            attributes.contains { $0.key == filter.key && $0.value.searchString == filter.value }
+            attributes.contains { $0.key.utf8.elementsEqual(filter.key.utf8) && $0.value.searchString.utf8.elementsEqual(filter.value.utf8) }
         }
         return match(span.tags) || match(span.process.tags) || span.logs.contains { match($0.fields) }
     }

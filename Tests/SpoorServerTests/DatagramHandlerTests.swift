@@ -46,6 +46,18 @@ struct DatagramHandlerTests {
         _ = try channel.finish()
     }
 
+    /// Two Unicode spellings of a tenant name ("caf\u{E9}", "cafe\u{301}") are two tenants: never one batch.
+    @Test func equivalentTenantSpellingsAreQueuedApart() throws {
+        let sink = Sink()
+        let channel = try channel(sink)
+        try send(channel, "caf\u{E9}:4")
+        try send(channel, "cafe\u{301}:6")
+        channel.embeddedEventLoop.advanceTime(by: DatagramHandler.maxDelay)
+        let byBytes = Dictionary(uniqueKeysWithValues: sink.batches.map { (Array($0.tenant.utf8), $0.count) })
+        #expect(byBytes == [Array("caf\u{E9}".utf8): 4, Array("cafe\u{301}".utf8): 6])
+        _ = try channel.finish()
+    }
+
     @Test func aFullBatchIsQueuedAtOnce() throws {
         let sink = Sink()
         let channel = try channel(sink)

@@ -60,6 +60,40 @@ struct TenantSpellingTests {
         }
     }
 
+    /// Consecutive spans of one request whose services differ only in spelling keep their own services (the
+    /// last-name shortcut of `prepare` compares bytes), in the catalog and in the Monitor rollups.
+    @Test func equivalentSpellingsInOneRequestKeepTheirServices() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        let spans = [
+            SpanBuilder.span(trace: 1, span: 1, service: Self.composed, operation: "op", startMicros: Self.t0),
+            SpanBuilder.span(trace: 1, span: 2, service: Self.decomposed, operation: "op", startMicros: Self.t0 + 1),
+            SpanBuilder.span(trace: 1, span: 3, service: Self.decomposed, operation: "op", startMicros: Self.t0 + 2),
+        ]
+        _ = try store.write([store.prepare(tenant: "", spans: spans)], now: Self.now)
+        #expect(Set(exact(store.services(tenant: ""))) == Set(exact([Self.composed, Self.decomposed])))
+        func calls(_ service: String) throws -> UInt64 {
+            try store.rollups(
+                tenant: "", service: service, kinds: [], startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour,
+                endNanos: Self.now, resolution: .minute
+            ).reduce(0) { $0 + $1.rollup.count }
+        }
+        #expect(try calls(Self.composed) == 1)
+        #expect(try calls(Self.decomposed) == 2)
+    }
+
+    /// Keys that hash several strings keep the strings' boundaries.
+    @Test func exactStringHashesKeepFieldBoundaries() {
+        func hash(_ parts: [String]) -> Int {
+            var hasher = Hasher()
+            for part in parts { ExactString(part).hash(into: &hasher) }
+            return hasher.finalize()
+        }
+        #expect(hash(["ab", "c"]) != hash(["a", "bc"]))
+        #expect(hash(["ab", "c"]) == hash(["ab", "c"]))
+    }
+
     @Test func equivalentServiceAndOperationSpellingsAreListedApart() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }

@@ -94,7 +94,8 @@ final class DatagramHandler: ChannelInboundHandler {
 
     private let decode: (ByteBuffer) -> (spans: [Span], tenant: String)?
     private let queue: ([Span], String) -> Void
-    private var gathered: [String: [Span]] = [:]
+    /// By the tenant's UTF-8 bytes: two Unicode spellings of a tenant name are two tenants, never one batch.
+    private var gathered: [[UInt8]: (tenant: String, spans: [Span])] = [:]
     private var gatheredCount = 0
     private var flushTask: Scheduled<Void>?
 
@@ -105,7 +106,7 @@ final class DatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let (spans, tenant) = decode(unwrapInboundIn(data).data), !spans.isEmpty else { return }
-        gathered[tenant, default: []].append(contentsOf: spans)
+        gathered[Array(tenant.utf8), default: (tenant, [])].spans.append(contentsOf: spans)
         gatheredCount += spans.count
         if gatheredCount >= Self.maxSpans {
             flush()
@@ -131,7 +132,7 @@ final class DatagramHandler: ChannelInboundHandler {
         let batches = gathered
         gathered = [:]
         gatheredCount = 0
-        for (tenant, spans) in batches { queue(spans, tenant) }
+        for batch in batches.values { queue(batch.spans, batch.tenant) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

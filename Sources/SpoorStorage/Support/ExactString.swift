@@ -18,8 +18,13 @@ struct ExactString: Hashable, Sendable {
         }
     }
 
+    /// The length first, so the fields of a key that hashes several strings keep their boundaries ("ab", "c" and
+    /// "a", "bc" hash apart).
     func hash(into hasher: inout Hasher) {
         var text = value
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        text.withUTF8 { utf8 in
+            hasher.combine(utf8.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(utf8))
+        }
     }
 }

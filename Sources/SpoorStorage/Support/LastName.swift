@@ -6,7 +6,8 @@ struct LastName {
     /// The number of `name`: the last one's while the name repeats, else `numbering(name)`, remembered.
     @inline(__always)
     mutating func id(_ name: String, numbering: (String) -> UInt32) -> UInt32 {
-        if let last, last.name == name { return last.id }
+        // By bytes, not `==`: canonically equivalent spellings are different names (see `ExactString`).
+        if let last, ExactString(last.name) == ExactString(name) { return last.id }
         let id = numbering(name)
         last = (name, id)
         return id
