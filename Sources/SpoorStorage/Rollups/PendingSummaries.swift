@@ -31,7 +31,7 @@ struct PendingSummaries: Sendable {
         let key = Key(bucket: bucket, traceID: traceID)
         // An empty summary merged with `summary` is `summary`: a new key holds exactly it.
         var isNew = false
-        modifying(tenant) { summaries in
+        modifying(ExactString(tenant)) { summaries in
             let before = summaries.count
             summaries[key, default: TraceSummary()].merge(summary)
             isNew = summaries.count != before
@@ -41,18 +41,29 @@ struct PendingSummaries: Sendable {
         nameBytes += summary.rootService.utf8.count + summary.rootOperation.utf8.count
     }
 
-    private mutating func modifying(_ tenant: String, _ body: (inout [Key: TraceSummary]) -> Void) {
-        body(&byTenant[ExactString(tenant), default: [:]])
+    private mutating func modifying(_ tenant: ExactString, _ body: (inout [Key: TraceSummary]) -> Void) {
+        body(&byTenant[tenant, default: [:]])
     }
 
-    /// Adds the summaries of `other` whose bucket `keep` accepts (the writer keeps those whose chunks it stored).
+    /// Adds the summaries of `other` whose bucket `keep` accepts (the writer keeps those whose chunks it stored): one
+    /// tenant lookup per tenant, not per summary.
     mutating func merge(_ other: PendingSummaries, keeping keep: (BucketRef) -> Bool = { _ in true }) {
         for (tenant, summaries) in other.byTenant {
-            for (key, summary) in summaries where keep(key.bucket) {
-                add(summary, tenant: tenant.value, bucket: key.bucket, traceID: key.traceID)
+            var added = 0
+            var names = 0
+            modifying(tenant) { target in
+                for (key, summary) in summaries where keep(key.bucket) {
+                    let before = target.count
+                    target[key, default: TraceSummary()].merge(summary)
+                    if target.count != before { added += 1 }
+                    names += summary.rootService.utf8.count + summary.rootOperation.utf8.count
+                }
             }
+            count += added
+            nameBytes += names
         }
     }
+
 
     /// The pending summaries of a trace, over every bucket.
     func summary(tenant: String, traceID: TraceID, buckets: [BucketRef]) -> TraceSummary? {
