@@ -140,8 +140,8 @@ package enum SpanPredicate {
     /// True when `span` satisfies every filter of `query` on its own.
     package static func matches(_ span: Span, _ query: TraceQuery) -> Bool {
         // Names match byte for byte, as the index keys that found the candidate do (not by canonical equivalence).
-        if let service = query.serviceName, !span.process.serviceName.utf8.elementsEqual(service.utf8) { return false }
-        if let operation = query.operationName, !span.operationName.utf8.elementsEqual(operation.utf8) { return false }
+        if let service = query.serviceName, !span.process.serviceName.hasSameUTF8(as: service) { return false }
+        if let operation = query.operationName, !span.operationName.hasSameUTF8(as: operation) { return false }
         if span.startTimeUnixNanos < query.startTimeMinUnixNanos || span.startTimeUnixNanos > query.startTimeMaxUnixNanos {
             return false
         }
@@ -153,7 +153,7 @@ package enum SpanPredicate {
 
     private static func hasTag(_ span: Span, _ filter: TagFilter) -> Bool {
         func match(_ attributes: [Attribute]) -> Bool {
-            attributes.contains { $0.key.utf8.elementsEqual(filter.key.utf8) && $0.value.searchString.utf8.elementsEqual(filter.value.utf8) }
+            attributes.contains { $0.key.hasSameUTF8(as: filter.key) && $0.value.searchString.hasSameUTF8(as: filter.value) }
         }
         return match(span.tags) || match(span.process.tags) || span.logs.contains { match($0.fields) }
     }

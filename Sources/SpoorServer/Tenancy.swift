@@ -1,6 +1,7 @@
 import GRPCCore
 import HTTPTypes
 import Hummingbird
+import SpoorModel
 
 /// Multi-tenancy settings (`--multi-tenancy.*`).
 package struct TenancyConfiguration: Sendable {
@@ -75,7 +76,7 @@ package struct TenantResolver: Sendable {
         guard values.count == 1 else { throw .extra }
         // Listed tenants match byte for byte (as the store tells tenants apart), not by Swift's canonical equivalence.
         guard value.utf8.count <= Self.maxTenantBytes,
-            configuration.tenants.isEmpty || configuration.tenants.contains(where: { $0.utf8.elementsEqual(value.utf8) })
+            configuration.tenants.isEmpty || configuration.tenants.contains(where: { $0.hasSameUTF8(as: value) })
         else {
             throw .unknown(value)
         }

@@ -28,7 +28,7 @@ extension SpanStore {
         } else {
             try addDependencies(tenant: tenant, resolution: .minute, from: firstMinute, to: lastMinute, into: &counts)
         }
-        return counts.map { DependencyLink(parent: $0.key.parent, child: $0.key.child, callCount: $0.value) }
+        return counts.map { DependencyLink(parent: $0.key.parent.value, child: $0.key.child.value, callCount: $0.value) }
             .sorted { ($0.parent, $0.child) < ($1.parent, $1.child) }
     }
 
@@ -52,7 +52,7 @@ extension SpanStore {
         var slots: [SlotKey: SpanRollup] = [:]
         func add(slot: UInt64, kind: SpanKind, operation: String, _ rollup: SpanRollup) {
             guard slot >= firstSlot, slot < endSeconds, kinds.isEmpty || kinds.contains(kind) else { return }
-            slots[SlotKey(slot: slot, operation: operation, kind: kind), default: SpanRollup()].merge(rollup)
+            slots[SlotKey(slot: slot, operation: ExactString(operation), kind: kind), default: SpanRollup()].merge(rollup)
         }
         // Pending rollups and the store are read between two looks at the flush sequence: a flush writes the pending
         // rollups, then clears them, and a read overlapping it could count them twice, so that read is repeated.
@@ -87,7 +87,7 @@ extension SpanStore {
             if pending.withLock({ $0.flushes }) == flushes || attempt >= Self.flushWaitAttempts { break }
         }
         return slots.map {
-            RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation, kind: $0.key.kind, rollup: $0.value)
+            RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation.value, kind: $0.key.kind, rollup: $0.value)
         }
         .sorted { ($0.slotStartSeconds, $0.operation, $0.kind.rawValue) < ($1.slotStartSeconds, $1.operation, $1.kind.rawValue) }
     }
@@ -111,7 +111,7 @@ extension SpanStore {
                 try database.scan(bucket.family, lower: lower, upper: upper) { key, value in
                     guard let parsed = Keys.parseDependency(key, prefixLength: prefix.count) else { return true }
                     guard let count = CounterValue.decode(value) else { throw StorageError.corrupt("dependency value") }
-                    counts[PairKey(parent: parsed.parent, child: parsed.child), default: 0] &+= count
+                    counts[PairKey(parent: ExactString(parsed.parent), child: ExactString(parsed.child)), default: 0] &+= count
                     return true
                 }
             } catch {
@@ -121,34 +121,15 @@ extension SpanStore {
     }
 }
 
-/// Services compare by their UTF-8 bytes (`ExactString`), as the keys they were read from do.
+/// Services compare by their UTF-8 bytes, as the keys they were read from do.
 private struct PairKey: Hashable {
-    var parent: String
-    var child: String
-
-    static func == (a: PairKey, b: PairKey) -> Bool {
-        ExactString(a.parent) == ExactString(b.parent) && ExactString(a.child) == ExactString(b.child)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        ExactString(parent).hash(into: &hasher)
-        ExactString(child).hash(into: &hasher)
-    }
+    var parent: ExactString
+    var child: ExactString
 }
 
-/// Operations compare by their UTF-8 bytes (`ExactString`), as the keys they were read from do.
+/// Operations compare by their UTF-8 bytes, as the keys they were read from do.
 private struct SlotKey: Hashable {
     var slot: UInt64
-    var operation: String
+    var operation: ExactString
     var kind: SpanKind
-
-    static func == (a: SlotKey, b: SlotKey) -> Bool {
-        a.slot == b.slot && a.kind == b.kind && ExactString(a.operation) == ExactString(b.operation)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(slot)
-        hasher.combine(kind)
-        ExactString(operation).hash(into: &hasher)
-    }
 }

@@ -94,7 +94,7 @@ extension SpanStore {
         for key in catalog {
             prepared.catalog.insert(
                 CatalogEntry(
-                    service: rollups.names.name(key.service),
+                    service: ExactString(rollups.names.name(key.service)),
                     operation: OperationKey(name: rollups.names.name(key.operation), kind: key.kind), bucket: key.bucket))
         }
         prepared.rollups = rollups
@@ -133,7 +133,7 @@ extension SpanStore {
                 batch.put(
                     catalogFamily,
                     key: Keys.catalog(
-                        tenant: write.tenant, service: entry.service, operation: entry.operation.name,
+                        tenant: write.tenant, service: entry.service.value, operation: entry.operation.name,
                         kind: entry.operation.kind, bucketStart: entry.bucket),
                     value: [])
             }
@@ -156,8 +156,9 @@ extension SpanStore {
                     let child = tracker.serviceName(edge.child)
                     for resolution in [RollupResolution.minute, .hour] {
                         let key = DependencyKey(
-                            tenant: write.tenant, bucket: edge.bucket, resolution: resolution,
-                            slot: edge.minute - edge.minute % resolution.seconds, parent: parent, child: child)
+                            tenant: ExactString(write.tenant), bucket: edge.bucket, resolution: resolution,
+                            slot: edge.minute - edge.minute % resolution.seconds, parent: ExactString(parent),
+                            child: ExactString(child))
                         dependencyCounts[key, default: 0] += count
                     }
                 }
@@ -166,7 +167,9 @@ extension SpanStore {
         var counters: [PreparedWrite.Entry] = dependencyCounts.map { key, count in
             .init(
                 bucket: key.bucket,
-                key: Keys.dependency(tenant: key.tenant, resolution: key.resolution, slot: key.slot, parent: key.parent, child: key.child),
+                key: Keys.dependency(
+                    tenant: key.tenant.value, resolution: key.resolution, slot: key.slot, parent: key.parent.value,
+                    child: key.child.value),
                 value: CounterValue.encode(count), isMerge: true)
         }
         counters = PreparedWrite.Entry.sortedInBatchOrder(counters)
@@ -219,7 +222,7 @@ extension SpanStore {
         if !newCatalog.isEmpty {
             state.withLock { state in
                 for (tenant, entry) in newCatalog {
-                    state.catalog.insert(tenant: tenant, service: entry.service, operation: entry.operation, bucket: entry.bucket)
+                    state.catalog.insert(tenant: tenant, service: entry.service.value, operation: entry.operation, bucket: entry.bucket)
                 }
             }
         }

@@ -423,46 +423,22 @@ struct ChunkKey: Hashable {
     var bucket: BucketRef
 }
 
-/// Tenants and services compare by their UTF-8 bytes (`ExactString`): canonically equivalent spellings are different
-/// tenants, and one's counts must not be written under the other's key.
+/// Tenants and services compare by their UTF-8 bytes: canonically equivalent spellings are different tenants, and
+/// one's counts must not be written under the other's key.
 struct DependencyKey: Hashable {
-    var tenant: String
+    var tenant: ExactString
     var bucket: BucketRef
     var resolution: RollupResolution
     var slot: UInt64
-    var parent: String
-    var child: String
-
-    static func == (a: DependencyKey, b: DependencyKey) -> Bool {
-        a.bucket == b.bucket && a.resolution == b.resolution && a.slot == b.slot && ExactString(a.tenant) == ExactString(b.tenant)
-            && ExactString(a.parent) == ExactString(b.parent) && ExactString(a.child) == ExactString(b.child)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(bucket)
-        hasher.combine(resolution)
-        hasher.combine(slot)
-        ExactString(tenant).hash(into: &hasher)
-        ExactString(parent).hash(into: &hasher)
-        ExactString(child).hash(into: &hasher)
-    }
+    var parent: ExactString
+    var child: ExactString
 }
 
 /// Services compare by their UTF-8 bytes, as operations do (`OperationKey`).
 struct CatalogEntry: Hashable, Sendable {
-    var service: String
+    var service: ExactString
     var operation: OperationKey
     var bucket: UInt64
-
-    static func == (a: CatalogEntry, b: CatalogEntry) -> Bool {
-        a.bucket == b.bucket && a.operation == b.operation && ExactString(a.service) == ExactString(b.service)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(bucket)
-        hasher.combine(operation)
-        ExactString(service).hash(into: &hasher)
-    }
 }
 
 struct StoreState {
@@ -483,7 +459,7 @@ struct Catalog {
     }
 
     func contains(tenant: String, _ entry: CatalogEntry) -> Bool {
-        tenants[ExactString(tenant)]?[ExactString(entry.service)]?[entry.operation]?.contains(entry.bucket) ?? false
+        tenants[ExactString(tenant)]?[entry.service]?[entry.operation]?.contains(entry.bucket) ?? false
     }
 
     /// Removes the buckets; returns the (tenant, service, operation, bucket) entries removed.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SpoorModel
 
 /// A string compared and hashed by its UTF-8 bytes. Swift's `==` on `String` treats canonically equivalent spellings
 /// ("é" and "e" + U+0301) as equal; an interner keyed by `String` would store one spelling's bytes for the other.
@@ -9,14 +7,7 @@ struct ExactString: Hashable, Sendable {
 
     init(_ value: String) { self.value = value }
 
-    static func == (a: ExactString, b: ExactString) -> Bool {
-        guard a.value.utf8.count == b.value.utf8.count else { return false }
-        var left = a.value
-        var right = b.value
-        return left.withUTF8 { l in
-            right.withUTF8 { r in l.isEmpty || memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0 }
-        }
-    }
+    static func == (a: ExactString, b: ExactString) -> Bool { a.value.hasSameUTF8(as: b.value) }
 
     /// The length first, so the fields of a key that hashes several strings keep their boundaries ("ab", "c" and
     /// "a", "bc" hash apart).

@@ -1,0 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension String {
+    /// Whether the two strings hold the same UTF-8 bytes. Swift's `==` treats canonically equivalent spellings ("é" and
+    /// "e" + U+0301) as equal; tenants, services, operations and tag values are told apart by their bytes, as the
+    /// store's keys and Jaeger are.
+    ///
+    /// Strings that are the same value bit for bit (the same small-string bytes, or the same storage object with the
+    /// same count and flags) answer without reading their bytes: the spans of one process share one decoded string.
+    @inline(__always)
+    package func hasSameUTF8(as other: String) -> Bool {
+        let (a0, a1) = unsafeBitCast(self, to: (UInt64, UInt64).self)
+        let (b0, b1) = unsafeBitCast(other, to: (UInt64, UInt64).self)
+        if a0 == b0 && a1 == b1 { return true }
+        guard utf8.count == other.utf8.count else { return false }
+        var left = self
+        var right = other
+        return left.withUTF8 { l in
+            right.withUTF8 { r in l.isEmpty || memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0 }
+        }
+    }
+}
