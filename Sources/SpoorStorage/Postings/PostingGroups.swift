@@ -89,7 +89,7 @@ struct PostingGroups: Sendable {
     /// The index of the group of (bucket, prefix), created when new.
     mutating func group(bucket: BucketRef, withDurations: Bool, prefix: UnsafeRawBufferPointer, hash: UInt64) -> Int {
         // Grown first (at most one group early), so one probe finds the group or the slot for it.
-        if (groups.count + 1) * 4 > slots.count * 3 { grow() }
+        reserveGroups(1)
         guard let (slot, found) = find(bucket: bucket, prefix: prefix, hash: hash) else { preconditionFailure("full group table") }
         if let found { return found }
         groups.append(
@@ -123,8 +123,13 @@ struct PostingGroups: Sendable {
         }
     }
 
+    /// Grows the table, when needed, so `more` groups fit under its load bound (3/4).
+    private mutating func reserveGroups(_ more: Int) {
+        if (groups.count + more) * 4 > slots.count * 3 { grow(toHold: groups.count + more) }
+    }
+
     /// Doubles the table, or more until it holds `groups` groups under its load bound.
-    private mutating func grow(toHold groups: Int = 0) {
+    private mutating func grow(toHold groups: Int) {
         var size = max(64, slots.count * 2)
         while groups * 4 > size * 3 { size *= 2 }
         slots = [UInt64](repeating: 0, count: size)
@@ -266,7 +271,7 @@ struct PostingGroups: Sendable {
             return
         }
         // Room for every group of `other` first, so no lookup below grows the table and moves what was prefetched.
-        if (groups.count + other.groups.count + 1) * 4 > slots.count * 3 { grow(toHold: groups.count + other.groups.count + 1) }
+        reserveGroups(other.groups.count + 1)
         var remap: [Int] = []
         remap.reserveCapacity(other.groups.count)
         let count = other.groups.count
@@ -275,11 +280,10 @@ struct PostingGroups: Sendable {
                 // In a pending index of a million groups, each lookup's slot, group and prefix are three dependent
                 // cache misses. They are started ahead, a stage at a time, so the loads of several lookups overlap:
                 // the slot of the lookup `prefetchDistance` ahead, then its group, then its prefix bytes.
-                if index + Self.prefetchDistance < count { prefetch(hash: other.groups[index + Self.prefetchDistance].hash, stage: 0) }
-                if index + Self.prefetchDistance * 2 / 3 < count {
-                    prefetch(hash: other.groups[index + Self.prefetchDistance * 2 / 3].hash, stage: 1)
+                for stage in 0..<3 {
+                    let ahead = index + Self.prefetchDistance * (3 - stage) / 3
+                    if ahead < count { prefetch(hash: other.groups[ahead].hash, stage: stage) }
                 }
-                if index + Self.prefetchDistance / 3 < count { prefetch(hash: other.groups[index + Self.prefetchDistance / 3].hash, stage: 2) }
                 let group = other.groups[index]
                 let prefix = UnsafeRawBufferPointer(rebasing: otherArena[group.prefixOffset..<(group.prefixOffset + group.prefixLength)])
                 remap.append(self.group(bucket: group.bucket, withDurations: group.withDurations, prefix: prefix, hash: group.hash))

@@ -28,42 +28,38 @@ struct PendingSummaries: Sendable {
 
     /// Adds one chunk's summary of a trace.
     mutating func add(_ summary: TraceSummary, tenant: String, bucket: BucketRef, traceID: TraceID) {
-        let key = Key(bucket: bucket, traceID: traceID)
-        // An empty summary merged with `summary` is `summary`: a new key holds exactly it.
-        var isNew = false
-        modifying(ExactString(tenant)) { summaries in
-            let before = summaries.count
-            summaries[key, default: TraceSummary()].merge(summary)
-            isNew = summaries.count != before
-        }
-        if isNew { count += 1 }
-        // Counted at every add: a later root span replaces the names (an upper bound; pruning recounts exactly).
-        nameBytes += summary.rootService.utf8.count + summary.rootOperation.utf8.count
-    }
-
-    private mutating func modifying(_ tenant: ExactString, _ body: (inout [Key: TraceSummary]) -> Void) {
-        body(&byTenant[tenant, default: [:]])
+        insert(CollectionOfOne((key: Key(bucket: bucket, traceID: traceID), value: summary)), tenant: ExactString(tenant))
     }
 
     /// Adds the summaries of `other` whose bucket `keep` accepts (the writer keeps those whose chunks it stored): one
     /// tenant lookup per tenant, not per summary.
     mutating func merge(_ other: PendingSummaries, keeping keep: (BucketRef) -> Bool = { _ in true }) {
-        for (tenant, summaries) in other.byTenant {
-            var added = 0
-            var names = 0
-            modifying(tenant) { target in
-                for (key, summary) in summaries where keep(key.bucket) {
-                    let before = target.count
-                    target[key, default: TraceSummary()].merge(summary)
-                    if target.count != before { added += 1 }
-                    names += summary.rootService.utf8.count + summary.rootOperation.utf8.count
-                }
-            }
-            count += added
-            nameBytes += names
-        }
+        for (tenant, summaries) in other.byTenant { insert(summaries, tenant: tenant, keeping: keep) }
     }
 
+    /// Merges into one tenant's summaries those of `entries` whose bucket `keep` accepts.
+    private mutating func insert<Entries: Sequence<(key: Key, value: TraceSummary)>>(
+        _ entries: Entries, tenant: ExactString, keeping keep: (BucketRef) -> Bool = { _ in true }
+    ) {
+        var added = 0
+        var names = 0
+        modifying(tenant) { summaries in
+            for (key, summary) in entries where keep(key.bucket) {
+                // An empty summary merged with `summary` is `summary`: a new key holds exactly it.
+                let before = summaries.count
+                summaries[key, default: TraceSummary()].merge(summary)
+                if summaries.count != before { added += 1 }
+                // Counted at every merge: a later root span replaces the names (an upper bound; pruning recounts).
+                names += summary.rootService.utf8.count + summary.rootOperation.utf8.count
+            }
+        }
+        count += added
+        nameBytes += names
+    }
+
+    private mutating func modifying(_ tenant: ExactString, _ body: (inout [Key: TraceSummary]) -> Void) {
+        body(&byTenant[tenant, default: [:]])
+    }
 
     /// The pending summaries of a trace, over every bucket.
     func summary(tenant: String, traceID: TraceID, buckets: [BucketRef]) -> TraceSummary? {
