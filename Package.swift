@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "SpoorWireTests",
             dependencies: [
-                "SpoorWire", "SpoorModel", .product(name: "NIOCore", package: "swift-nio"),
+                "SpoorWire", "SpoorModel", "SpoorTestSupport", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             resources: [.copy("Fixtures")]

@@ -1,5 +1,6 @@
 import NIOCore
 import SpoorModel
+import SpoorTestSupport
 import SpoorWire
 import Testing
 
@@ -33,7 +34,7 @@ struct JaegerThriftRobustnessTests {
     }
 
     @Test func randomBytesNeverTrap() {
-        var rng = ThriftTestRNG(seed: 0x5EED_0001)
+        var rng = SplitMix(seed: 0x5EED_0001)
         for round in 0..<6000 {
             let length = Int.random(in: 0...(round % 3 == 0 ? 2048 : 96), using: &rng)
             var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -50,7 +51,7 @@ struct JaegerThriftRobustnessTests {
     @Test(arguments: ThriftFixtures.all)
     func mutatedFixturesNeverTrap(_ name: String) throws {
         let original = try ThriftFixtures.bytes(name)
-        var rng = ThriftTestRNG(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }))
+        var rng = SplitMix(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }))
         let tight = DecodingLimits(
             maxStringBytes: 64, maxListElements: 8, maxSpansPerBatch: 2, maxTagsPerSpan: 4, maxDepth: 4)
         for round in 0..<300 {

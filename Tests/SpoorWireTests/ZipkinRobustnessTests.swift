@@ -1,5 +1,6 @@
 import NIOCore
 import SpoorModel
+import SpoorTestSupport
 import SpoorWire
 import Testing
 
@@ -95,7 +96,7 @@ struct ZipkinRobustnessTests {
     }
 
     @Test func randomBytesNeverTrap() {
-        var rng = ThriftTestRNG(seed: 0x21F_0001)
+        var rng = SplitMix(seed: 0x21F_0001)
         let seeds: [[UInt8]] = [
             [], compactHeader + [0x19, 0x1C], binaryHeader + [0x0F, 0, 1, 0x0C], Array(#"[{"traceId":"#.utf8), [0x0A],
         ]
@@ -107,7 +108,7 @@ struct ZipkinRobustnessTests {
     }
 
     @Test func mutatedFixturesNeverTrap() throws {
-        var rng = ThriftTestRNG(seed: 0x21F_0002)
+        var rng = SplitMix(seed: 0x21F_0002)
         var inputs = try
             (ZipkinFixtures.v2JSON.prefix(3) + ZipkinFixtures.v2Proto.prefix(3) + ZipkinFixtures.v1JSON.prefix(3))
             .map { try ZipkinFixtures.bytes($0) }
