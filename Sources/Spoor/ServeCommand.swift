@@ -8,6 +8,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import SpoorModel
 import SpoorQuery
 import SpoorServer
 import SpoorStorage
@@ -188,7 +189,9 @@ struct ServeCommand: AsyncParsableCommand {
         server.maxClockSkewAdjustmentNanos = try GoDuration.parse(maxClockSkewAdjustment)
         server.tenancy.enabled = multiTenancyEnabled
         server.tenancy.header = multiTenancyHeader
-        server.tenancy.tenants = Set(multiTenancyTenants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        server.tenancy.tenants = Set(
+            multiTenancyTenants.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                .map { ExactString($0) })
         server.tenancy.udpTenantTag = udpTenantTag
         server.basePath = try BasePath(validating: queryBasePath)
         server.staticFilesPath = queryStaticFiles.flatMap { $0.isEmpty ? nil : $0 }

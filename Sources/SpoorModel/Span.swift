@@ -220,3 +220,89 @@ public enum ServiceNames {
     /// Batch without a process.
     public static let nullProcess = "null-process-and-service-name"
 }
+
+// MARK: Equality by stored bytes
+//
+// Two model values are equal when they would be stored as the same bytes: text by its UTF-8 bytes (Swift's `String`
+// `==` treats canonically equivalent spellings, "é" and "e" + U+0301, as equal) and floats by their bit pattern (NaN
+// equals itself, 0.0 and -0.0 differ). Grouping spans by process, dropping duplicate spans and comparing tag values then
+// keep apart what the store and Jaeger keep apart.
+
+extension AttributeValue {
+    public static func == (a: AttributeValue, b: AttributeValue) -> Bool {
+        switch (a, b) {
+        case (.string(let x), .string(let y)): return x.hasSameUTF8(as: y)
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int64(let x), .int64(let y)): return x == y
+        case (.float64(let x), .float64(let y)): return x.bitPattern == y.bitPattern
+        case (.binary(let x), .binary(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .string(let text):
+            hasher.combine(0 as UInt8)
+            ExactString(text).hash(into: &hasher)
+        case .bool(let flag):
+            hasher.combine(1 as UInt8)
+            hasher.combine(flag)
+        case .int64(let number):
+            hasher.combine(2 as UInt8)
+            hasher.combine(number)
+        case .float64(let number):
+            hasher.combine(3 as UInt8)
+            hasher.combine(number.bitPattern)
+        case .binary(let bytes):
+            hasher.combine(4 as UInt8)
+            hasher.combine(bytes)
+        }
+    }
+}
+
+extension Attribute {
+    public static func == (a: Attribute, b: Attribute) -> Bool { a.key.hasSameUTF8(as: b.key) && a.value == b.value }
+
+    public func hash(into hasher: inout Hasher) {
+        ExactString(key).hash(into: &hasher)
+        value.hash(into: &hasher)
+    }
+}
+
+extension Process {
+    public static func == (a: Process, b: Process) -> Bool {
+        a.serviceName.hasSameUTF8(as: b.serviceName) && a.tags == b.tags
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        ExactString(serviceName).hash(into: &hasher)
+        hasher.combine(tags)
+    }
+}
+
+extension Span {
+    /// Every stored field; a field added to `Span` must be added here and to `hash(into:)`.
+    public static func == (a: Span, b: Span) -> Bool {
+        a.traceID == b.traceID && a.spanID == b.spanID && a.operationName.hasSameUTF8(as: b.operationName)
+            && a.references == b.references && a.flags == b.flags && a.startTimeUnixNanos == b.startTimeUnixNanos
+            && a.durationNanos == b.durationNanos && a.tags == b.tags && a.logs == b.logs && a.process == b.process
+            && a.warnings.count == b.warnings.count
+            && zip(a.warnings, b.warnings).allSatisfy { $0.hasSameUTF8(as: $1) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(traceID)
+        hasher.combine(spanID)
+        ExactString(operationName).hash(into: &hasher)
+        hasher.combine(references)
+        hasher.combine(flags)
+        hasher.combine(startTimeUnixNanos)
+        hasher.combine(durationNanos)
+        hasher.combine(tags)
+        hasher.combine(logs)
+        hasher.combine(process)
+        hasher.combine(warnings.count)
+        for warning in warnings { ExactString(warning).hash(into: &hasher) }
+    }
+}

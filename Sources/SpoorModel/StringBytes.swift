@@ -22,3 +22,11 @@ extension String {
         }
     }
 }
+
+extension String {
+    /// Whether the string's UTF-8 bytes sort before `other`'s: code-point order, as Go compares strings. `<` on
+    /// `String` orders canonically equivalent spellings as equal, which leaves their order to the sort's input.
+    package func precedesInUTF8(_ other: String) -> Bool {
+        utf8.lexicographicallyPrecedes(other.utf8)
+    }
+}

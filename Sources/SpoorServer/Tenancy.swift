@@ -9,8 +9,9 @@ package struct TenancyConfiguration: Sendable {
     package var enabled = false
     /// Header (HTTP) or metadata key (gRPC) carrying the tenant; matched case-insensitively.
     package var header = "x-tenant"
-    /// Allowed tenants; empty means any non-empty tenant.
-    package var tenants: Set<String> = []
+    /// Allowed tenants, told apart by their bytes (two spellings of a name are two tenants); empty means any
+    /// non-empty tenant.
+    package var tenants: Set<ExactString> = []
     /// Process tag naming the tenant of a UDP batch (UDP has no headers).
     package var udpTenantTag = "tenant"
 
@@ -76,7 +77,7 @@ package struct TenantResolver: Sendable {
         guard values.count == 1 else { throw .extra }
         // Listed tenants match byte for byte (as the store tells tenants apart), not by Swift's canonical equivalence.
         guard value.utf8.count <= Self.maxTenantBytes,
-            configuration.tenants.isEmpty || configuration.tenants.contains(where: { $0.hasSameUTF8(as: value) })
+            configuration.tenants.isEmpty || configuration.tenants.contains(ExactString(value))
         else {
             throw .unknown(value)
         }

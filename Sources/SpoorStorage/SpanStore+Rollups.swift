@@ -28,8 +28,8 @@ extension SpanStore {
         } else {
             try addDependencies(tenant: tenant, resolution: .minute, from: firstMinute, to: lastMinute, into: &counts)
         }
-        return counts.map { DependencyLink(parent: $0.key.parent.value, child: $0.key.child.value, callCount: $0.value) }
-            .sorted { ($0.parent, $0.child) < ($1.parent, $1.child) }
+        return counts.sorted { ($0.key.parent, $0.key.child) < ($1.key.parent, $1.key.child) }
+            .map { DependencyLink(parent: $0.key.parent.value, child: $0.key.child.value, callCount: $0.value) }
     }
 
     /// Rollups of `service` (spans of those kinds; an empty set means every kind) for slots starting in
@@ -86,10 +86,10 @@ extension SpanStore {
             }
             if pending.withLock({ $0.flushes }) == flushes || attempt >= Self.flushWaitAttempts { break }
         }
-        return slots.map {
-            RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation.value, kind: $0.key.kind, rollup: $0.value)
-        }
-        .sorted { ($0.slotStartSeconds, $0.operation, $0.kind.rawValue) < ($1.slotStartSeconds, $1.operation, $1.kind.rawValue) }
+        return slots.sorted { ($0.key.slot, $0.key.operation, $0.key.kind.rawValue) < ($1.key.slot, $1.key.operation, $1.key.kind.rawValue) }
+            .map {
+                RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation.value, kind: $0.key.kind, rollup: $0.value)
+            }
     }
 
     /// How often, and how long each time, a rollup read waits for a flush that is writing (about 2 s in all; then

@@ -484,12 +484,12 @@ struct Catalog {
     }
 
     func services(tenant: String) -> [String] {
-        (tenants[ExactString(tenant)]?.keys).map { $0.map(\.value).sorted() } ?? []
+        (tenants[ExactString(tenant)]?.keys).map { $0.sorted().map(\.value) } ?? []
     }
 
     func operations(tenant: String, service: String) -> [OperationKey] {
         (tenants[ExactString(tenant)]?[ExactString(service)]?.keys).map {
-            $0.sorted { ($0.name, $0.kind.rawValue) < ($1.name, $1.kind.rawValue) }
+            $0.sorted { (ExactString($0.name), $0.kind.rawValue) < (ExactString($1.name), $1.kind.rawValue) }
         } ?? []
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import GRPCCore
+import SpoorModel
 
 @testable import SpoorServer
 
@@ -33,7 +34,7 @@ struct HostPortTests {
 }
 
 struct TenantResolverTests {
-    private func resolver(enabled: Bool, tenants: Set<String> = []) -> TenantResolver {
+    private func resolver(enabled: Bool, tenants: Set<ExactString> = []) -> TenantResolver {
         var configuration = TenancyConfiguration()
         configuration.enabled = enabled
         configuration.tenants = tenants

@@ -44,17 +44,17 @@ struct QueryGRPCServiceTests {
         [SpanBuilder.span(trace: 2, span: 1, service: "svc-a", operation: "other", startMicros: baseMicros + 1_000)]
     }
 
-    /// Runs `body` with both clients against services over a store holding the tenant's traces.
+    /// Runs `body` with both clients against services over a store holding the tenant's traces (and `extraSpans`).
     static func withClients(
         tenancy: TenancyConfiguration = TenancyConfiguration(), tenant: String = TenantResolver.defaultTenant,
-        _ body: @Sendable (V2, V3) async throws -> Void
+        extraSpans: [Span] = [], _ body: @Sendable (V2, V3) async throws -> Void
     ) async throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
         let store = try TestStores.open(directory)
         defer { store.close() }
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
-        _ = try store.write([store.prepare(tenant: tenant, spans: trace1() + trace2())], now: now)
+        _ = try store.write([store.prepare(tenant: tenant, spans: trace1() + trace2() + extraSpans)], now: now)
         let search = TraceSearch(store: store)
         let resolver = TenantResolver(tenancy)
         let pool = NIOThreadPool.singleton
@@ -318,6 +318,57 @@ struct QueryGRPCServiceTests {
             #expect(operations.operations.first?.spanKind == "internal")
             #expect(await Self.code { _ = try await v3.getOperations(Jaeger_ApiV3_GetOperationsRequest()) } == .invalidArgument)
             #expect(await Self.code { _ = try await v3.getDependencies(Jaeger_ApiV3_GetDependenciesRequest()) } == .invalidArgument)
+        }
+    }
+
+    /// Service "kinds": "both" stored unspecified and internal, "plain" unspecified only, "caf\u{E9}" as server and
+    /// client, "cafe\u{301}" as server and "caff" as internal.
+    static func kindSpans() -> [Span] {
+        let entries: [(String, String?)] = [
+            ("both", nil), ("both", "internal"), ("plain", nil), (NameSpellingRouteTests.composed, "server"),
+            (NameSpellingRouteTests.composed, "client"), (NameSpellingRouteTests.decomposed, "server"),
+            (NameSpellingRouteTests.between, "internal"),
+        ]
+        return entries.enumerated().map { index, entry in
+            SpanBuilder.span(
+                trace: 400 + UInt64(index), span: 1, service: "kinds", operation: entry.0,
+                startMicros: baseMicros + UInt64(index), tags: entry.1.map { [.string("span.kind", $0)] } ?? [])
+        }
+    }
+
+    /// gRPC api_v3 `GetOperations` lists as `GET /api/v3/operations` does: an unspecified kind is shown as
+    /// "internal", an operation stored both unspecified and internal is listed once, a wanted "internal" includes
+    /// the unspecified ones, each spelling of a name is its own row, and rows sort by the name's bytes, then the
+    /// shown kind. (Before, the store's rows were passed through: "both" twice, "plain" missing under "internal",
+    /// and server before client.)
+    @Test func v3GetOperationsListsAsTheHTTPRouteDoes() async throws {
+        try await Self.withClients(extraSpans: Self.kindSpans()) { _, v3 in
+            func rows(_ kind: String) async throws -> (names: [[UInt8]], kinds: [String]) {
+                var request = Jaeger_ApiV3_GetOperationsRequest()
+                request.service = "kinds"
+                request.spanKind = kind
+                let operations = try await v3.getOperations(request).operations
+                return (NameSpellingRouteTests.bytes(operations.map(\.name)), operations.map(\.spanKind))
+            }
+            let composed = NameSpellingRouteTests.composed
+            let decomposed = NameSpellingRouteTests.decomposed
+            let between = NameSpellingRouteTests.between
+
+            let all = try await rows("")
+            #expect(all.names == NameSpellingRouteTests.bytes(["both", decomposed, between, composed, composed, "plain"]))
+            #expect(all.kinds == ["internal", "server", "internal", "client", "server", "internal"])
+
+            let internalRows = try await rows("internal")
+            #expect(internalRows.names == NameSpellingRouteTests.bytes(["both", between, "plain"]))
+            #expect(internalRows.kinds == ["internal", "internal", "internal"])
+
+            let server = try await rows("SERVER")
+            #expect(server.names == NameSpellingRouteTests.bytes([decomposed, composed]))
+            #expect(server.kinds == ["server", "server"])
+
+            let client = try await rows("client")
+            #expect(client.names == NameSpellingRouteTests.bytes([composed]))
+            #expect(client.kinds == ["client"])
         }
     }
 

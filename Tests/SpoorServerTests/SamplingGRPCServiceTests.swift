@@ -1,6 +1,7 @@
 import GRPCCore
 import SpoorTestSupport
 import SpoorWire
+import SpoorModel
 import Testing
 
 @testable import SpoorServer

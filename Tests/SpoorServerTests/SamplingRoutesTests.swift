@@ -1,6 +1,7 @@
 import HTTPTypes
 import Logging
 import SpoorTestSupport
+import SpoorModel
 import Testing
 
 @testable import SpoorServer

@@ -1,3 +1,4 @@
+import SpoorModel
 import Testing
 
 @testable import SpoorServer

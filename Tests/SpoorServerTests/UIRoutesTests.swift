@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import SpoorModel
 import SpoorQuery
 import SpoorTestSupport
 import Synchronization
@@ -59,15 +60,20 @@ struct UIRoutesTests {
         consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 
-    /// Runs `body` with a `send(path, headers)` function talking to the query port's responder.
+    /// Runs `body` with a `send(path, headers)` function talking to the query port's responder, over a store holding
+    /// `spans` in the default tenant.
     static func withQueryPort(
         basePath: String, staticFiles: String?, uiConfig: String? = nil, tenancy: TenancyConfiguration = TenancyConfiguration(),
-        _ body: (_ send: (String, HTTPFields) async throws -> Reply) async throws -> Void
+        spans: [Span] = [], _ body: (_ send: (String, HTTPFields) async throws -> Reply) async throws -> Void
     ) async throws {
         let storeDirectory = TemporaryDirectory()
         defer { storeDirectory.cleanup() }
         let store = try TestStores.open(storeDirectory)
         defer { store.close() }
+        if !spans.isEmpty {
+            let now = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+            _ = try store.write([store.prepare(tenant: TenantResolver.defaultTenant, spans: spans)], now: now)
+        }
         var configuration = SpoorServerConfiguration(
             compactUDP: nil, binaryUDP: nil, thriftHTTP: nil, otlpGRPC: nil, otlpHTTP: nil, queryHTTP: nil, admin: nil,
             queueSpans: 10, queueBytes: 1 << 20, maxRequestBytes: 1 << 20)

@@ -106,4 +106,52 @@ struct TenantSpellingTests {
         #expect(exact(store.operations(tenant: "", service: Self.decomposed).map(\.name)) == exact([Self.decomposed]))
         #expect(try links(store, "").count == 2)
     }
+
+    // MARK: - Byte order of listed names
+
+    /// Sorts between the two spellings by bytes ("caf" + 66, after 65 and before C3), but before both by `String <`,
+    /// which compares the NFC form "caf\u{E9}": an order by `String` and one by bytes always differ.
+    static let between = "caff"
+
+    /// front → each of the three names (operation "op"), and front → api with each name as an operation.
+    private func writeThreeNames(_ store: SpanStore) throws {
+        for (trace, name) in [Self.composed, Self.between, Self.decomposed].enumerated() {
+            try write(store, tenant: "", service: name, operation: "op", trace: UInt64(trace + 1))
+            try write(store, tenant: "", service: "api", operation: name, trace: UInt64(trace + 11))
+        }
+    }
+
+    /// Services and a service's operations are listed in byte order ("cafe\u{301}" before "caff" before
+    /// "caf\u{E9}"), whatever order they were written in; `String <` put "caff" first and left the two spellings'
+    /// order to the dictionary.
+    @Test func servicesAndOperationsAreListedInByteOrder() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        defer { store.close() }
+        try writeThreeNames(store)
+        #expect(exact(store.services(tenant: "")) == exact(["api", Self.decomposed, Self.between, Self.composed, "front"]))
+        #expect(exact(store.operations(tenant: "", service: "api").map(\.name)) == exact([Self.decomposed, Self.between, Self.composed]))
+    }
+
+    /// Dependency links are sorted by the parent's then the child's bytes, and a service's rollups by slot, then the
+    /// operation's bytes.
+    @Test func dependenciesAndRollupsAreSortedByBytes() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let store = try TestStores.open(dir)
+        defer { store.close() }
+        try writeThreeNames(store)
+        let children = try links(store, "").map { [Array($0.parent.utf8), Array($0.child.utf8), Array("\($0.callCount)".utf8)] }
+        #expect(children == [
+            exact(["front", "api", "3"]), exact(["front", Self.decomposed, "1"]), exact(["front", Self.between, "1"]),
+            exact(["front", Self.composed, "1"]),
+        ])
+        let slots = try store.rollups(
+            tenant: "", service: "api", kinds: [], startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour,
+            endNanos: Self.now, resolution: .minute)
+        #expect(exact(slots.map(\.operation)) == exact([Self.decomposed, Self.between, Self.composed]))
+        #expect(slots.map(\.rollup.count) == [1, 1, 1])
+        #expect(Set(slots.map(\.slotStartSeconds)).count == 1)
+    }
 }

@@ -189,6 +189,14 @@ struct ZipkinV2JSONTests {
         #expect(span.tags.isEmpty)
     }
 
+    /// Tag keys are told apart by their bytes, as Go's map keys are: "caf\u{E9}" and "cafe\u{301}" (equal to Swift's
+    /// `String ==`) are two tags with their own values; a repeated key with the same bytes keeps the last value.
+    @Test func tagKeysThatDifferOnlyInSpellingAreTwoTags() throws {
+        let span = try one(#""tags":{"caf\#u{E9}":"1","cafe\#u{301}":"2","caf\#u{E9}":"3"}"#)
+        #expect(span.tags.map { Array($0.key.utf8) } == [Array("caf\u{E9}".utf8), Array("cafe\u{301}".utf8)])
+        #expect(span.tags.map(\.value) == [.string("3"), .string("2")])
+    }
+
     @Test func sixteenDigitTraceIDsHaveAZeroHighHalf() throws {
         let spans = try decode(#"[{"traceId":"48485a3953bb6124","id":"1"}]"#)
         #expect(spans.first?.traceID == TraceID(high: 0, low: 0x4848_5a39_53bb_6124))

@@ -1,3 +1,4 @@
+import SpoorModel
 import SpoorStorage
 
 /// A validated `GET /api/dependencies` request (spec/query-api.md §3.8); times in Unix nanoseconds.
@@ -52,6 +53,6 @@ package enum DependenciesQuery {
     /// The links whose parent or child is `service`; all of them when `service` is nil or empty.
     package static func filter(_ links: [DependencyLink], service: String?) -> [DependencyLink] {
         guard let service, !service.isEmpty else { return links }
-        return links.filter { $0.parent == service || $0.child == service }
+        return links.filter { $0.parent.hasSameUTF8(as: service) || $0.child.hasSameUTF8(as: service) }
     }
 }

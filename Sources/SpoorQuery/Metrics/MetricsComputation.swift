@@ -34,16 +34,16 @@ package enum MetricsComputation {
     /// The family of `kind` for `request` from each service's rollups (slots of any operation and kind; the caller
     /// has already kept only the requested kinds).
     package static func family(
-        _ kind: MetricKind, request: MetricsRequest, rollups: [String: [RollupSlot]], slotSeconds: UInt64
+        _ kind: MetricKind, request: MetricsRequest, rollups: [ExactString: [RollupSlot]], slotSeconds: UInt64
     ) -> MetricFamily {
         let window = windowNanos(ratePerNanos: request.ratePerNanos, slotSeconds: slotSeconds)
         let grouped = request.groupByOperation
         var series: [MetricSeries] = []
         for service in rollups.keys.sorted() {
             // Per series key (operation, or "" when not grouped): slot start (ns) → merged rollup.
-            var bySeries: [String: [UInt64: SpanRollup]] = [:]
+            var bySeries: [ExactString: [UInt64: SpanRollup]] = [:]
             for slot in rollups[service] ?? [] {
-                let key = grouped ? slot.operation : ""
+                let key = ExactString(grouped ? slot.operation : "")
                 let (start, overflow) = slot.slotStartSeconds.multipliedReportingOverflow(by: 1_000_000_000)
                 guard !overflow else { continue }
                 bySeries[key, default: [:]][start, default: SpanRollup()].merge(slot.rollup)
@@ -51,8 +51,8 @@ package enum MetricsComputation {
             for key in bySeries.keys.sorted() {
                 let entries = (bySeries[key] ?? [:]).sorted { $0.key < $1.key }.map { (startNanos: $0.key, rollup: $0.value) }
                 guard let points = self.points(kind, request: request, window: window, entries: entries) else { continue }
-                var labels = [MetricLabel(name: "service_name", value: service)]
-                if grouped { labels.append(MetricLabel(name: "operation", value: key)) }
+                var labels = [MetricLabel(name: "service_name", value: service.value)]
+                if grouped { labels.append(MetricLabel(name: "operation", value: key.value)) }
                 series.append(MetricSeries(labels: labels, points: points))
             }
         }

@@ -12,9 +12,9 @@ package enum MetricsQuery {
         let resolution = MetricsComputation.resolution(for: request)
         let window = MetricsComputation.windowNanos(ratePerNanos: request.ratePerNanos, slotSeconds: resolution.seconds)
         let fetchStart = request.startNanos > window ? request.startNanos - window : 0
-        var rollups: [String: [RollupSlot]] = [:]
+        var rollups: [ExactString: [RollupSlot]] = [:]
         for service in request.services {
-            rollups[service] = try store.rollups(
+            rollups[ExactString(service)] = try store.rollups(
                 tenant: tenant, service: service, kinds: request.spanKinds, startNanos: fetchStart,
                 endNanos: request.endNanos, resolution: resolution)
         }

@@ -109,7 +109,8 @@ package struct MetricsRequest: Equatable, Sendable {
             throw QueryParameterError(message: "unable to parse param 'service': please provide at least one service name")
         }
         var services: [String] = []
-        for item in items where item.name == "service" && !item.value.isEmpty && !services.contains(item.value) {
+        for item in items where item.name == "service" && !item.value.isEmpty
+            && !services.contains(where: { $0.hasSameUTF8(as: item.value) }) {
             services.append(item.value)
         }
         var grouped = false

@@ -140,13 +140,14 @@ extension V1SearchRequest {
 
     /// Merges `tag=k:v` items, then `tags` JSON objects; sorted by key.
     private static func parseTags(simple: [String], json: [String]) throws(QueryParameterError) -> [TagFilter] {
-        var merged: [String: String] = [:]
+        // Keys by their bytes: two spellings that render alike are two tags, as in the store.
+        var merged: [ExactString: String] = [:]
         for item in simple {
             guard let colon = item.firstIndex(of: ":") else {
                 throw QueryParameterError(
                     message: "malformed 'tag' parameter, expecting key:value, received: \(item)")
             }
-            merged[String(item[..<colon])] = String(item[item.index(after: colon)...])
+            merged[ExactString(String(item[..<colon]))] = String(item[item.index(after: colon)...])
         }
         for text in json {
             let object: [String: String]?
@@ -156,9 +157,9 @@ extension V1SearchRequest {
                 throw QueryParameterError(
                     message: "malformed 'tags' parameter, cannot unmarshal JSON: \(describe(error))")
             }
-            for (key, value) in object ?? [:] { merged[key] = value }
+            for (key, value) in object ?? [:] { merged[ExactString(key)] = value }
         }
-        return merged.map { TagFilter(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
+        return merged.sorted { $0.key < $1.key }.map { TagFilter(key: $0.key.value, value: $0.value) }
     }
 
     /// A one-line reason for a failed `[String: String]` decode.

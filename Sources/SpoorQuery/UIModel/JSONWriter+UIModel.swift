@@ -148,53 +148,22 @@ extension JSONWriter {
 }
 
 /// Assigns `p1`, `p2`, … to distinct processes in first-seen order (§5.4): equal service name and
-/// equal tag list (order-sensitive) share an id. Floats compare by bit pattern so a NaN tag still
-/// matches itself.
+/// equal tag list (order-sensitive) share an id. `Process` equality compares text by its bytes (two spellings that
+/// render alike are two processes) and floats by bit pattern (a NaN tag still matches itself).
 struct ProcessTable {
     /// Distinct processes; index i has id `p(i+1)`.
     private(set) var distinct: [Process] = []
-    private var indexByKey: [ProcessKey: Int] = [:]
+    private var indexByKey: [Process: Int] = [:]
 
     /// The index of `process`, adding it when new.
     mutating func index(of process: Process) -> Int {
-        let key = ProcessKey(process: process)
-        if let index = indexByKey[key] { return index }
+        if let index = indexByKey[process] { return index }
         let index = distinct.count
         distinct.append(process)
-        indexByKey[key] = index
+        indexByKey[process] = index
         return index
     }
 
     /// `p1` for index 0.
     static func id(_ index: Int) -> String { "p\(index + 1)" }
-}
-
-/// Hashable identity of a process where float tags compare by bit pattern.
-private struct ProcessKey: Hashable {
-    let process: Process
-
-    static func == (lhs: ProcessKey, rhs: ProcessKey) -> Bool {
-        lhs.process.serviceName == rhs.process.serviceName
-            && lhs.process.tags.count == rhs.process.tags.count
-            && zip(lhs.process.tags, rhs.process.tags).allSatisfy { a, b in
-                a.key == b.key && Self.sameValue(a.value, b.value)
-            }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(process.serviceName)
-        hasher.combine(process.tags.count)
-        for tag in process.tags {
-            hasher.combine(tag.key)
-            switch tag.value {
-            case .float64(let number): hasher.combine(number.bitPattern)
-            default: hasher.combine(tag.value)
-            }
-        }
-    }
-
-    private static func sameValue(_ a: AttributeValue, _ b: AttributeValue) -> Bool {
-        if case .float64(let x) = a, case .float64(let y) = b { return x.bitPattern == y.bitPattern }
-        return a == b
-    }
 }

@@ -62,17 +62,25 @@ package struct V3Endpoints: Sendable {
         let lookup = V3ParamLookup(items)
         guard let service = lookup.value(["service"])?.value else { return V3JSON.operations([]) }
         let wanted = lookup.value(["spanKind", "span_kind"])?.value
-        var seen = Set<String>()
+        return V3JSON.operations(Self.shownOperations(search.operations(tenant: tenant, service: service), kind: wanted))
+    }
+
+    /// The operations as api_v3 shows them (HTTP and gRPC), sorted by name, then kind: those whose shown kind is
+    /// `kind` (all when nil), an unspecified kind shown as `internal` and an operation stored with both listed once.
+    /// Names are told apart by their bytes, as in the store: two spellings that render alike are two operations.
+    package static func shownOperations(_ operations: [OperationKey], kind: String?) -> [(name: String, kind: SpanKind)] {
+        var seen = Set<ExactString>()
         var rows: [(name: String, kind: SpanKind)] = []
-        for operation in search.operations(tenant: tenant, service: service) {
+        for operation in operations {
             let shown = V3JSON.displayKind(operation.kind)
-            if let wanted, wanted != shown { continue }
-            // Unspecified and internal show alike; list the pair once.
-            guard seen.insert(operation.name + "\u{0}" + shown).inserted else { continue }
+            if let kind, kind != shown { continue }
+            guard seen.insert(ExactString(operation.name + "\u{0}" + shown)).inserted else { continue }
             rows.append((operation.name, operation.kind))
         }
-        rows.sort { $0.name != $1.name ? $0.name < $1.name : V3JSON.displayKind($0.kind) < V3JSON.displayKind($1.kind) }
-        return V3JSON.operations(rows)
+        rows.sort {
+            (ExactString($0.name), V3JSON.displayKind($0.kind)) < (ExactString($1.name), V3JSON.displayKind($1.kind))
+        }
+        return rows
     }
 
     /// `GET /api/v3/trace-summaries`: `{"summaries":[…]}`, newest trace first; `[]` when nothing matches.

@@ -124,7 +124,7 @@ package struct V3TraceSummary: Sendable, Equatable {
         var maxEnd: UInt64 = 0
         var errors = 0
         var orphans = 0
-        var perService: [String: Service] = [:]
+        var perService: [ExactString: Service] = [:]
         for span in spans {
             minStart = min(minStart, span.startTimeUnixNanos)
             maxEnd = max(maxEnd, span.endTimeUnixNanos)
@@ -137,10 +137,10 @@ package struct V3TraceSummary: Sendable, Equatable {
                 root = span
             }
             let name = span.process.serviceName
-            var service = perService[name] ?? Service(name: name, spanCount: 0, errorSpanCount: 0)
+            var service = perService[ExactString(name)] ?? Service(name: name, spanCount: 0, errorSpanCount: 0)
             service.spanCount += 1
             if isError { service.errorSpanCount += 1 }
-            perService[name] = service
+            perService[ExactString(name)] = service
         }
         rootServiceName = root?.process.serviceName ?? ""
         rootOperationName = root?.operationName ?? ""
@@ -149,7 +149,7 @@ package struct V3TraceSummary: Sendable, Equatable {
         spanCount = spans.count
         errorSpanCount = errors
         orphanSpanCount = orphans
-        services = perService.values.sorted { $0.name < $1.name }
+        services = perService.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// Earlier start first; equal starts fall back to the smaller span id, so the root never depends on storage order.
@@ -219,15 +219,11 @@ extension JSONWriter {
 
     /// One `ScopeSpans` per distinct (name, version), in order of first appearance.
     private mutating func otlpScopeSpans(_ spans: [Span]) {
-        struct Scope: Hashable {
-            var name: String
-            var version: String
-        }
-        var order: [Scope] = []
-        var groups: [Scope: [(Span, OTLPSpanView)]] = [:]
+        var order: [OTLPScope] = []
+        var groups: [OTLPScope: [(Span, OTLPSpanView)]] = [:]
         for span in spans {
             let view = OTLPSpanView(span)
-            let scope = Scope(name: view.scopeName, version: view.scopeVersion)
+            let scope = OTLPScope(view)
             if groups[scope] == nil { order.append(scope) }
             groups[scope, default: []].append((span, view))
         }

@@ -131,7 +131,7 @@ package struct V3SearchParams: Sendable, Equatable {
             }
             throw QueryParameterError(message: "malformed parameter \(item.name): \(reason)")
         }
-        return (object ?? [:]).map { TagFilter(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
+        return (object ?? [:]).map { TagFilter(key: $0.key, value: $0.value) }.sorted { $0.key.precedesInUTF8($1.key) }
     }
 }
 

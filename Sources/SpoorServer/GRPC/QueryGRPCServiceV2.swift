@@ -103,9 +103,9 @@ package struct QueryGRPCServiceV2: Jaeger_ApiV2_QueryService.ServiceProtocol {
             search.operations(tenant: tenant, service: service, kind: kind)
         }
         var response = Jaeger_ApiV2_GetOperationsResponse()
-        var seen = Set<String>()
+        var seen = Set<ExactString>()
         for operation in operations {
-            if seen.insert(operation.name).inserted { response.operationNames.append(operation.name) }
+            if seen.insert(ExactString(operation.name)).inserted { response.operationNames.append(operation.name) }
             var entry = Jaeger_ApiV2_Operation()
             entry.name = operation.name
             entry.spanKind = operation.kind.name

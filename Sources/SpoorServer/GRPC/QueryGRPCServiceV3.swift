@@ -101,8 +101,9 @@ package struct QueryGRPCServiceV3: Jaeger_ApiV3_QueryService.ServiceProtocol {
         guard !service.isEmpty else { throw RPCError(code: .invalidArgument, message: "service name cannot be empty") }
         let kind = try QueryGRPCSupport.spanKind(request.message.spanKind)
         let search = self.search
+        // Listed as `GET /api/v3/operations` lists them: a wanted `internal` includes unspecified kinds.
         let operations = try await QueryGRPCSupport.read(pool) {
-            search.operations(tenant: tenant, service: service, kind: kind)
+            V3Endpoints.shownOperations(search.operations(tenant: tenant, service: service), kind: kind.map(V3JSON.displayKind))
         }
         var response = Jaeger_ApiV3_GetOperationsResponse()
         response.operations = operations.map { operation in

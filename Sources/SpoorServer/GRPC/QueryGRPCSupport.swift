@@ -78,7 +78,7 @@ enum QueryGRPCSupport {
         TraceQuery(
             serviceName: service.isEmpty ? nil : service,
             operationName: operation.isEmpty ? nil : operation,
-            tags: tags.sorted { $0.key < $1.key }.map { TagFilter(key: $0.key, value: $0.value) },
+            tags: tags.sorted { $0.key.precedesInUTF8($1.key) }.map { TagFilter(key: $0.key, value: $0.value) },
             startTimeMinUnixNanos: hasMin ? nanos(min) : 0,
             startTimeMaxUnixNanos: hasMax ? nanos(max) : .max,
             durationMinNanos: hasDurationMin ? nanos(durationMin) : nil,
@@ -180,17 +180,12 @@ enum QueryGRPCSupport {
         return out
     }
 
-    private struct Scope: Hashable {
-        var name: String
-        var version: String
-    }
-
     private static func scopeSpans(_ spans: [Span]) -> [Opentelemetry_Proto_Trace_V1_ScopeSpans] {
-        var order: [Scope] = []
-        var groups: [Scope: [Opentelemetry_Proto_Trace_V1_Span]] = [:]
+        var order: [OTLPScope] = []
+        var groups: [OTLPScope: [Opentelemetry_Proto_Trace_V1_Span]] = [:]
         for span in spans {
             let view = OTLPSpanView(span)
-            let scope = Scope(name: view.scopeName, version: view.scopeVersion)
+            let scope = OTLPScope(view)
             if groups[scope] == nil { order.append(scope) }
             groups[scope, default: []].append(otlpSpan(span, view))
         }

@@ -28,8 +28,8 @@ package enum QueryRoutes {
             let items = HTTPSupport.queryItems(request.uri.query)
             let service = HTTPSupport.decode(Substring(context.parameters.get("service") ?? ""))
             let names = try await pool.runIfActive {
-                var seen = Set<String>()
-                return search.operations(tenant: tenant, service: service).map(\.name).filter { seen.insert($0).inserted }
+                var seen = Set<ExactString>()
+                return search.operations(tenant: tenant, service: service).map(\.name).filter { seen.insert(ExactString($0)).inserted }
             }
             return json(.ok, UIJSON.stringList(names, pretty: pretty(items)))
         }

@@ -3,16 +3,18 @@
 #else
     import Foundation
 #endif
+import SpoorModel
 
 /// The strategies of every configured service, and the one for all others.
 package struct SamplingStrategies: Sendable, Hashable {
     /// Answered for services without an entry.
     package var defaultStrategy: SamplingStrategyResponse
-    /// Per-service answers, already merged with the default's per-operation strategies.
-    package var serviceStrategies: [String: SamplingStrategyResponse]
+    /// Per-service answers, already merged with the default's per-operation strategies; services are told apart by
+    /// their bytes, as Jaeger's map does.
+    package var serviceStrategies: [ExactString: SamplingStrategyResponse]
 
     /// Creates a set of strategies.
-    package init(defaultStrategy: SamplingStrategyResponse, serviceStrategies: [String: SamplingStrategyResponse] = [:]) {
+    package init(defaultStrategy: SamplingStrategyResponse, serviceStrategies: [ExactString: SamplingStrategyResponse] = [:]) {
         self.defaultStrategy = defaultStrategy
         self.serviceStrategies = serviceStrategies
     }
@@ -24,7 +26,7 @@ package struct SamplingStrategies: Sendable, Hashable {
 
     /// The strategy for `service`; an unknown service gets the default.
     package func strategy(for service: String) -> SamplingStrategyResponse {
-        serviceStrategies[service] ?? defaultStrategy
+        serviceStrategies[ExactString(service)] ?? defaultStrategy
     }
 }
 
@@ -113,8 +115,10 @@ package struct SamplingStrategiesParser: Sendable {
             var response = serviceStrategy(entry, name: "service \(entry.service.debugDescription)", warnings: &warnings)
             if let defaultOperations {
                 if var own = response.operationSampling {
-                    let listed = Set(own.perOperationStrategies.map(\.operation))
-                    own.perOperationStrategies += defaultOperations.perOperationStrategies.filter { !listed.contains($0.operation) }
+                    let listed = Set(own.perOperationStrategies.map { ExactString($0.operation) })
+                    own.perOperationStrategies += defaultOperations.perOperationStrategies.filter {
+                        !listed.contains(ExactString($0.operation))
+                    }
                     response.operationSampling = own
                 } else if let rate = response.probabilisticSamplingRate {
                     var inherited = defaultOperations
@@ -124,7 +128,7 @@ package struct SamplingStrategiesParser: Sendable {
                     response.operationSampling = defaultOperations
                 }
             }
-            strategies.serviceStrategies[entry.service] = response
+            strategies.serviceStrategies[ExactString(entry.service)] = response
         }
         return Parsed(strategies: strategies, warnings: warnings)
     }

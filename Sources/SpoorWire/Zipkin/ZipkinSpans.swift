@@ -97,11 +97,11 @@ struct ZipkinV2Span {
 }
 
 /// Key/value pairs in first-arrival order where a repeated key keeps its first position and takes
-/// the last value (Go map semantics, but deterministic). Hashed, so hostile input with many keys
-/// costs linear time.
+/// the last value (Go map semantics, but deterministic). Keys are told apart by their bytes, as Go's are: two
+/// spellings that render alike are two keys. Hashed, so hostile input with many keys costs linear time.
 struct ZipkinOrderedPairs<Value> {
     private(set) var pairs: [(key: String, value: Value)] = []
-    private var positions: [String: Int] = [:]
+    private var positions: [ExactString: Int] = [:]
 
     init() {}
 
@@ -109,17 +109,17 @@ struct ZipkinOrderedPairs<Value> {
 
     /// Appends a new key, or replaces the value of an existing one in place.
     mutating func put(_ key: String, _ value: Value) {
-        if let index = positions[key] {
+        if let index = positions[ExactString(key)] {
             pairs[index].value = value
         } else {
-            positions[key] = pairs.count
+            positions[ExactString(key)] = pairs.count
             pairs.append((key, value))
         }
     }
 
     /// The value of `key`, if present.
     subscript(key: String) -> Value? {
-        positions[key].map { pairs[$0].value }
+        positions[ExactString(key)].map { pairs[$0].value }
     }
 }
 
