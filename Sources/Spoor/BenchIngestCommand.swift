@@ -40,6 +40,11 @@ struct BenchIngestCommand: ParsableCommand {
     var services = 6
 
     @Option(
+        name: .customLong("resource-attributes"),
+        help: "Resource (process) attributes besides service.name: 1 is host.name alone; up to 8 add what SDKs send.")
+    var resourceAttributes = 1
+
+    @Option(
         help: """
             Wire messages (HTTP or gRPC requests) per store write. The server's writer commits whatever requests are \
             queued in one batch: 5–8 of them with 32 concurrent 500-span requests.
@@ -63,7 +68,8 @@ struct BenchIngestCommand: ParsableCommand {
 
     func run() throws {
         let kind: LoadgenProtocol = `protocol` == "otlp-grpc" ? .otlpGRPC : .thriftHTTP
-        let source = try LoadgenTemplates(count: templates, batch: batch, services: services, seed: 42, protocol: kind)
+        let source = try LoadgenTemplates(
+            count: templates, batch: batch, services: services, seed: 42, protocol: kind, resourceAttributes: resourceAttributes)
         let temporary = dataDir == nil
         let path = dataDir ?? NSTemporaryDirectory() + "spoor-bench-ingest-\(getpid())"
         defer { if temporary { try? FileManager.default.removeItem(atPath: path) } }

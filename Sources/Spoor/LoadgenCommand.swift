@@ -59,6 +59,11 @@ struct LoadgenCommand: AsyncParsableCommand {
     var services = 6
 
     @Option(
+        name: .customLong("resource-attributes"),
+        help: "Resource (process) attributes besides service.name, with --templates: 1 is host.name alone; up to 8.")
+    var resourceAttributes = 1
+
+    @Option(
         help: """
             Pre-encode this many requests and send them in turn with re-stamped trace ids (0 = generate every request); \
             makes the load generator cheap enough to measure the server's own limit.
@@ -84,7 +89,8 @@ struct LoadgenCommand: AsyncParsableCommand {
         if templates > 0 {
             source = .templates(
                 try LoadgenTemplates(
-                    count: templates, batch: batch, services: services, seed: seed, protocol: ingestProtocol))
+                    count: templates, batch: batch, services: services, seed: seed, protocol: ingestProtocol,
+                    resourceAttributes: resourceAttributes))
         } else {
             source = .generate(ingestProtocol)
         }

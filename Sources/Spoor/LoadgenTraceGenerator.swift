@@ -10,9 +10,14 @@ struct TraceGenerator {
         "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
     ]
 
-    init(seed: UInt64, services: Int) {
+    /// Resource attributes besides `service.name`: `host.name`, then what OpenTelemetry SDKs add.
+    private let resourceAttributes: Int
+
+    /// - Parameter resourceAttributes: attributes per resource besides `service.name` (1: `host.name` alone; up to 8).
+    init(seed: UInt64, services: Int, resourceAttributes: Int = 1) {
         state = seed | 1
         self.services = max(1, services)
+        self.resourceAttributes = resourceAttributes
     }
 
     private mutating func next() -> UInt64 {
@@ -100,10 +105,18 @@ struct TraceGenerator {
         for (service, spans) in byService.sorted(by: { $0.key < $1.key }) {
             var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
             var resource = Opentelemetry_Proto_Resource_V1_Resource()
-            resource.attributes = [
-                kv("service.name", .stringValue("loadgen-service-\(service)")),
+            let extra: [Opentelemetry_Proto_Common_V1_KeyValue] = [
                 kv("host.name", .stringValue("host-\(service % 3)")),
+                kv("telemetry.sdk.language", .stringValue("python")),
+                kv("telemetry.sdk.name", .stringValue("opentelemetry")),
+                kv("telemetry.sdk.version", .stringValue("1.21.0")),
+                kv("service.instance.id", .stringValue("5f1c2a9e-7d4b-4c1a-9e3f-\(String(0x1000_0000_0000 + service, radix: 16))")),
+                kv("process.pid", .intValue(Int64(4_000 + service))),
+                kv("os.type", .stringValue("linux")),
+                kv("host.arch", .stringValue("amd64")),
             ]
+            resource.attributes = [kv("service.name", .stringValue("loadgen-service-\(service)"))]
+                + extra.prefix(max(0, min(extra.count, resourceAttributes)))
             resourceSpans.resource = resource
             var scope = Opentelemetry_Proto_Trace_V1_ScopeSpans()
             scope.spans = spans

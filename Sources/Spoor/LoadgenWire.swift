@@ -127,8 +127,10 @@ final class LoadgenTemplates: Sendable {
     private let sends = Atomic<UInt64>(0)
 
     /// Generates and encodes `count` requests of `batch` spans.
-    init(count: Int, batch: Int, services: Int, seed: UInt64, protocol kind: LoadgenProtocol) throws {
-        var generator = TraceGenerator(seed: seed, services: services)
+    init(
+        count: Int, batch: Int, services: Int, seed: UInt64, protocol kind: LoadgenProtocol, resourceAttributes: Int = 1
+    ) throws {
+        var generator = TraceGenerator(seed: seed, services: services, resourceAttributes: resourceAttributes)
         var sequenceID: Int32 = 1
         var requests: [LoadgenRequest] = []
         for _ in 0..<max(1, count) {

@@ -30,3 +30,19 @@ extension String {
         utf8.lexicographicallyPrecedes(other.utf8)
     }
 }
+
+extension Process {
+    /// Whether `other` is this very value rather than an equal one: the same service string (bit for bit) and the same
+    /// tags buffer. The spans a decoder makes from one Jaeger batch or OTLP resource share one process this way, so a
+    /// caller can reuse what it derived from the first. A caller that compares against a process it keeps (retained)
+    /// cannot be fooled by a freed buffer's address being reused.
+    @inline(__always)
+    package func isSameInstance(as other: Process) -> Bool {
+        let (a0, a1) = unsafeBitCast(serviceName, to: (UInt64, UInt64).self)
+        let (b0, b1) = unsafeBitCast(other.serviceName, to: (UInt64, UInt64).self)
+        guard a0 == b0, a1 == b1, tags.count == other.tags.count else { return false }
+        let mine = tags.withUnsafeBufferPointer { $0.baseAddress }
+        let theirs = other.tags.withUnsafeBufferPointer { $0.baseAddress }
+        return mine == theirs
+    }
+}

@@ -162,6 +162,22 @@ struct SpanChunkEncoder {
     /// The current chunk's table, as call-wide numbers.
     private var table: [UInt32] = []
     private var body: [UInt8] = []
+    /// Refs written as an index into their chunk's table (not as a shared name), counted.
+    private var localRefs = 0
+    /// The last process encoded and its bytes (`putProcess`).
+    private var lastProcess: EncodedProcess?
+
+    /// A process's encoded bytes (service ref and tags), reusable for a later span of the same process instance: in
+    /// the same chunk, or in any chunk of the same bucket when every ref in them is a shared name.
+    private struct EncodedProcess {
+        /// Kept, so its tags buffer cannot be freed and its address taken by another (`isSameInstance`).
+        var process: Process
+        var bytes: [UInt8]
+        var generation: UInt32
+        var bucket: BucketRef
+        var sharing: Bool
+        var hasLocalRefs: Bool
+    }
 
     /// Encodes `spans[indices]` (spans of `traceID`, none starting before `chunkStart`) as one chunk value of `bucket`;
     /// `share` false writes a self-contained chunk (a bucket retention is dropping gets no shared names).
@@ -179,6 +195,7 @@ struct SpanChunkEncoder {
         if generation == 0 {  // wrapped: no stale stamp may match
             for i in lastChunk.indices { lastChunk[i] = 0 }
             generation = 1
+            lastProcess = nil
         }
         table.removeAll(keepingCapacity: true)
         body.removeAll(keepingCapacity: true)
@@ -206,10 +223,27 @@ struct SpanChunkEncoder {
             StoredSpanCodec.putZigzag(Int64(bitPattern: log.timestampUnixNanos &- span.startTimeUnixNanos), &body)
             putAttributes(log.fields)
         }
-        putRef(span.process.serviceName, isValue: false)
-        putAttributes(span.process.tags)
+        putProcess(span.process)
         StoredSpanCodec.putVarint(UInt64(span.warnings.count), &body)
         for warning in span.warnings { StoredSpanCodec.putString(warning, &body) }
+    }
+
+    /// Appends `[service:ref] attributes` of `process`. The spans of one batch share one process instance, so its
+    /// bytes are copied from the last span's when they are valid here, instead of looking up each name again.
+    private mutating func putProcess(_ process: Process) {
+        if let last = lastProcess, last.process.isSameInstance(as: process), last.sharing == sharing,
+            last.generation == generation || (!last.hasLocalRefs && last.bucket == bucket)
+        {
+            body.append(contentsOf: last.bytes)
+            return
+        }
+        let start = body.count
+        let localBefore = localRefs
+        putRef(process.serviceName, isValue: false)
+        putAttributes(process.tags)
+        lastProcess = EncodedProcess(
+            process: process, bytes: Array(body[start...]), generation: generation, bucket: bucket, sharing: sharing,
+            hasLocalRefs: localRefs != localBefore)
     }
 
     private mutating func putAttributes(_ attributes: [Attribute]) {
@@ -271,6 +305,7 @@ struct SpanChunkEncoder {
             localIndex[id] = UInt32(table.count)
             table.append(number)
         }
+        localRefs &+= 1
         StoredSpanCodec.putVarint(sharing ? UInt64(localIndex[id]) << 1 | 1 : UInt64(localIndex[id]), &body)
     }
 }

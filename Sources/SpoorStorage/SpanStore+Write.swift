@@ -18,6 +18,7 @@ extension SpanStore {
         let tenantID = rollups.id(tenant)
         var catalog = Set<InternedCatalogKey>(minimumCapacity: min(spans.count, 256))
         var postings = PostingGroups()
+        var processTags: ProcessTagGroups? = ProcessTagGroups()
         // Chunks: the spans of one trace and bucket, in arrival order, at most `SpanChunkCodec.maxSpans` each.
         var openChunk: [ChunkKey: Int] = [:]
         openChunk.reserveCapacity(min(spans.count, 1024))
@@ -48,7 +49,7 @@ extension SpanStore {
                 }
                 chunks[chunk].summary.add(span, isError: isError)
                 chunks[chunk].start = min(chunks[chunk].start, span.startTimeUnixNanos)
-                postings.addPostings(of: span, tenant: tenant, bucket: bucket)
+                postings.addPostings(of: span, tenant: tenant, bucket: bucket, processTags: &processTags)
 
                 let service = span.process.serviceName
                 // Names are numbered once per call, so the per-span rollup and catalog keys hash integers, not strings.

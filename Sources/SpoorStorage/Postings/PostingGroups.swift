@@ -189,6 +189,14 @@ struct PostingGroups: Sendable {
     /// Adds a span's postings: its service, operation, duration and every tag (span, process and log fields). A tag
     /// repeated on one span (or between span, process and logs) gives equal postings, removed when lists are sorted.
     mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef) {
+        var uncached: ProcessTagGroups? = nil
+        addPostings(of: span, tenant: tenant, bucket: bucket, processTags: &uncached)
+    }
+
+    /// `addPostings(of:tenant:bucket:)`, with the groups of the process's tags remembered in `processTags` (when not
+    /// nil) for the next span of the same process instance: the spans of one batch share one, so its tag groups are
+    /// found once per batch rather than once per span.
+    mutating func addPostings(of span: Span, tenant: String, bucket: BucketRef, processTags: inout ProcessTagGroups?) {
         let posting = appendSpan(Posting(start: span.startTimeUnixNanos, traceID: span.traceID, durationNanos: span.durationNanos))
         // Every prefix starts `tenant type str(service)`: built once, then the type byte is set and the rest appended
         // for each posting, and cut back after it.
@@ -211,7 +219,11 @@ struct PostingGroups: Sendable {
 
         buffer[typeOffset] = Keys.tagPostingsTag
         addTags(span.tags, prefix: &buffer, base: base, posting: posting, bucket: bucket)
-        addTags(span.process.tags, prefix: &buffer, base: base, posting: posting, bucket: bucket)
+        if processTags != nil {
+            addProcessTags(of: span, tenant: tenant, prefix: &buffer, base: base, posting: posting, bucket: bucket, &processTags!)
+        } else {
+            addTags(span.process.tags, prefix: &buffer, base: base, posting: posting, bucket: bucket)
+        }
         for log in span.logs { addTags(log.fields, prefix: &buffer, base: base, posting: posting, bucket: bucket) }
         scratch = buffer
     }
@@ -221,11 +233,39 @@ struct PostingGroups: Sendable {
         _ tags: [Attribute], prefix: inout [UInt8], base: Int, posting: UInt32, bucket: BucketRef
     ) {
         for tag in tags {
-            prefix.removeSubrange(base...)
-            Keys.appendString(tag.key, to: &prefix)
-            Keys.appendSearchValue(tag.value, to: &prefix)
-            addPrefix(of: prefix, posting: posting, bucket: bucket, withDurations: false)
+            post(posting, to: tagGroup(tag, prefix: &prefix, base: base, bucket: bucket), withDurations: false, mergeRepeats: true)
         }
+    }
+
+    /// The group of `tag`: `prefix` cut back to `base` bytes and followed by `str(key) str(value)`.
+    private mutating func tagGroup(_ tag: Attribute, prefix: inout [UInt8], base: Int, bucket: BucketRef) -> Int {
+        prefix.removeSubrange(base...)
+        Keys.appendString(tag.key, to: &prefix)
+        Keys.appendSearchValue(tag.value, to: &prefix)
+        return prefix.withUnsafeBytes { group(bucket: bucket, withDurations: false, prefix: $0, hash: Self.hash(bucket, $0)) }
+    }
+
+    /// `addTags` of the span's process tags, through the groups `cache` found for the same process instance, tenant
+    /// and bucket; else found as `addTags` finds them, and remembered.
+    private mutating func addProcessTags(
+        of span: Span, tenant: String, prefix: inout [UInt8], base: Int, posting: UInt32, bucket: BucketRef,
+        _ cache: inout ProcessTagGroups
+    ) {
+        if let process = cache.process, process.isSameInstance(as: span.process), cache.bucket == bucket,
+            cache.tenant.hasSameUTF8(as: tenant)
+        {
+            for index in cache.groups { post(posting, to: index, withDurations: false, mergeRepeats: true) }
+            return
+        }
+        cache.groups.removeAll(keepingCapacity: true)
+        for tag in span.process.tags {
+            let index = tagGroup(tag, prefix: &prefix, base: base, bucket: bucket)
+            cache.groups.append(index)
+            post(posting, to: index, withDurations: false, mergeRepeats: true)
+        }
+        cache.process = span.process
+        cache.tenant = tenant
+        cache.bucket = bucket
     }
 
     /// Adds one posting under `prefix` (a new group copies it), of a span of its own. Never merged into the group's
@@ -247,6 +287,12 @@ struct PostingGroups: Sendable {
         let index = prefix.withUnsafeBytes {
             group(bucket: bucket, withDurations: withDurations, prefix: $0, hash: Self.hash(bucket, $0))
         }
+        post(posting, to: index, withDurations: withDurations, mergeRepeats: mergeRepeats)
+    }
+
+    /// Adds a posting of the span at `posting` to the group at `index`, merged into the group's last one as
+    /// `addPrefix` describes.
+    private mutating func post(_ posting: UInt32, to index: Int, withDurations: Bool, mergeRepeats: Bool) {
         let last = groups[index].last
         if mergeRepeats, !withDurations, last != 0 {
             let kept = Int(last) - 1
@@ -639,4 +685,15 @@ struct PostingGroups: Sendable {
             }
         }
     }
+}
+
+/// The groups `PostingGroups.addPostings` posted a process's tags to, kept for the next span of the same process
+/// instance. It keeps the process, so the tags buffer it is recognised by stays allocated.
+struct ProcessTagGroups {
+    fileprivate var process: Process?
+    fileprivate var tenant = ""
+    fileprivate var bucket = BucketRef(start: .max, width: 0)
+    fileprivate var groups: [Int] = []
+
+    init() {}
 }
