@@ -11,7 +11,7 @@ package struct ExactString: Hashable, Comparable, Sendable, ExpressibleByStringL
     package static func == (a: ExactString, b: ExactString) -> Bool { a.value.hasSameUTF8(as: b.value) }
 
     /// Byte order, which for UTF-8 is code-point order: Go's and RocksDB's order of the same names.
-    package static func < (a: ExactString, b: ExactString) -> Bool { a.value.precedesInUTF8(b.value) }
+    package static func < (a: ExactString, b: ExactString) -> Bool { a.value.compareUTF8(b.value) < 0 }
 
     /// The length first, so the fields of a key that hashes several strings keep their boundaries ("ab", "c" and
     /// "a", "bc" hash apart).

@@ -26,16 +26,28 @@ extension String {
 extension String {
     /// Whether the string's UTF-8 bytes sort before `other`'s: code-point order, as Go compares strings. `<` on
     /// `String` orders canonically equivalent spellings as equal, which leaves their order to the sort's input.
-    package func precedesInUTF8(_ other: String) -> Bool {
-        utf8.lexicographicallyPrecedes(other.utf8)
+    @inline(__always)
+    package func precedesInUTF8(_ other: String) -> Bool { compareUTF8(other) < 0 }
+
+    /// The order of the two strings' UTF-8 bytes, in one pass: negative, zero (the same bytes) or positive.
+    package func compareUTF8(_ other: String) -> Int {
+        var left = self
+        var right = other
+        return left.withUTF8 { l in
+            right.withUTF8 { r in
+                let common = min(l.count, r.count)
+                let order = common == 0 ? 0 : Int(memcmp(l.baseAddress!, r.baseAddress!, common))
+                return order != 0 ? order : l.count - r.count
+            }
+        }
     }
 }
 
 extension Process {
-    /// Whether `other` is this very value rather than an equal one: the same service string (bit for bit) and the same
-    /// tags buffer. The spans a decoder makes from one Jaeger batch or OTLP resource share one process this way, so a
-    /// caller can reuse what it derived from the first. A caller that compares against a process it keeps (retained)
-    /// cannot be fooled by a freed buffer's address being reused.
+    /// Whether `other` shares this process's storage: the same service string bit for bit and the same tags buffer.
+    /// True implies the two are byte-equal (false implies nothing). The spans a decoder makes from one Jaeger batch or
+    /// OTLP resource share one process this way, so a caller can reuse what it derived from the first. A caller that
+    /// compares against a process it keeps (retained) cannot be fooled by a freed buffer's address being reused.
     @inline(__always)
     package func isSameInstance(as other: Process) -> Bool {
         let (a0, a1) = unsafeBitCast(serviceName, to: (UInt64, UInt64).self)

@@ -172,7 +172,8 @@ struct SpanChunkEncoder {
     private struct EncodedProcess {
         /// Kept, so its tags buffer cannot be freed and its address taken by another (`isSameInstance`).
         var process: Process
-        var bytes: [UInt8]
+        /// Reused from one process to the next: a miss (each span with a process of its own) allocates nothing.
+        var bytes: [UInt8] = []
         var generation: UInt32
         var bucket: BucketRef
         var sharing: Bool
@@ -241,9 +242,16 @@ struct SpanChunkEncoder {
         let localBefore = localRefs
         putRef(process.serviceName, isValue: false)
         putAttributes(process.tags)
-        lastProcess = EncodedProcess(
-            process: process, bytes: Array(body[start...]), generation: generation, bucket: bucket, sharing: sharing,
-            hasLocalRefs: localRefs != localBefore)
+        var encoded = lastProcess ?? EncodedProcess(process: process, generation: 0, bucket: bucket, sharing: false, hasLocalRefs: true)
+        lastProcess = nil  // uniquely referenced while it is refilled
+        encoded.process = process
+        encoded.bytes.removeAll(keepingCapacity: true)
+        encoded.bytes.append(contentsOf: body[start...])
+        encoded.generation = generation
+        encoded.bucket = bucket
+        encoded.sharing = sharing
+        encoded.hasLocalRefs = localRefs != localBefore
+        lastProcess = encoded
     }
 
     private mutating func putAttributes(_ attributes: [Attribute]) {

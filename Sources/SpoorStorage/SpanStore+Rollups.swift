@@ -86,7 +86,11 @@ extension SpanStore {
             }
             if pending.withLock({ $0.flushes }) == flushes || attempt >= Self.flushWaitAttempts { break }
         }
-        return slots.sorted { ($0.key.slot, $0.key.operation, $0.key.kind.rawValue) < ($1.key.slot, $1.key.operation, $1.key.kind.rawValue) }
+        return slots.sorted {
+            guard $0.key.slot == $1.key.slot else { return $0.key.slot < $1.key.slot }
+            let order = $0.key.operation.value.compareUTF8($1.key.operation.value)
+            return order != 0 ? order < 0 : $0.key.kind.rawValue < $1.key.kind.rawValue
+        }
             .map {
                 RollupSlot(slotStartSeconds: $0.key.slot, operation: $0.key.operation.value, kind: $0.key.kind, rollup: $0.value)
             }

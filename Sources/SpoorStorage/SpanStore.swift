@@ -489,7 +489,10 @@ struct Catalog {
 
     func operations(tenant: String, service: String) -> [OperationKey] {
         (tenants[ExactString(tenant)]?[ExactString(service)]?.keys).map {
-            $0.sorted { (ExactString($0.name), $0.kind.rawValue) < (ExactString($1.name), $1.kind.rawValue) }
+            $0.sorted {
+                let order = $0.name.compareUTF8($1.name)
+                return order != 0 ? order < 0 : $0.kind.rawValue < $1.kind.rawValue
+            }
         } ?? []
     }
 }

@@ -11,8 +11,9 @@ import Testing
 struct ProcessReuseTests {
     static let longValue = String(repeating: "v", count: SpanChunkCodec.maxInternedBytes + 3)
 
-    /// Two processes, each shared by its spans: short and long tag values, an int and a binary tag.
-    static func processes() -> (SpoorModel.Process, SpoorModel.Process) {
+    /// Three processes, each shared by its spans: short and long tag values, an int and a binary tag; the third's service
+    /// name is too long to be a shared name, so its bytes always hold a ref local to their chunk.
+    static func processes() -> [SpoorModel.Process] {
         let api = SpoorModel.Process(
             serviceName: "api-service-with-a-long-name",
             tags: [
@@ -20,17 +21,22 @@ struct ProcessReuseTests {
                 .string("client-uuid", longValue), Attribute(key: "blob", value: .binary([1, 2, 3])),
             ])
         let db = SpoorModel.Process(serviceName: "db", tags: [.string("hostname", "host-2"), .string("db.system", "postgres")])
-        return (api, db)
+        let long = SpoorModel.Process(
+            serviceName: String(repeating: "s", count: ChunkNames.maxNameBytes + 1), tags: [.string("hostname", "host-3")])
+        return [api, db, long]
     }
 
-    /// Spans of several traces and two buckets, the two processes interleaved (api, api, db, api, …), so a chunk
-    /// holds both and a process repeats across chunks and buckets.
+    /// The process of span `index`: api, api, db, api, long, db, … (a chunk holds several, and each repeats across
+    /// chunks and buckets).
+    static func processIndex(_ index: Int) -> Int { index % 5 == 4 ? 2 : index % 3 == 2 ? 1 : 0 }
+
+    /// Spans of several traces and two buckets, the processes interleaved (`processIndex`).
     static func spans(sharing: Bool, baseMicros: UInt64 = 1_700_000_000_000_000, bucketMicros: UInt64 = 3_600_000_000) -> [Span] {
-        let (api, db) = processes()
+        let processes = processes()
         var spans: [Span] = []
         for index in 0..<60 {
             let trace = UInt64(1 + index % 7)
-            let shared = index % 3 == 2 ? db : api
+            let shared = processes[processIndex(index)]
             // A copy: equal, but its own tags buffer (and service string storage).
             let copy = SpoorModel.Process(
                 serviceName: String(decoding: Array(shared.serviceName.utf8), as: UTF8.self), tags: shared.tags.map { $0 })
@@ -45,7 +51,7 @@ struct ProcessReuseTests {
         }
         if sharing {
             // `SpanBuilder` builds a process per span; put the shared instances back.
-            for index in spans.indices { spans[index].process = index % 3 == 2 ? db : api }
+            for index in spans.indices { spans[index].process = processes[processIndex(index)] }
         }
         return spans
     }
@@ -57,6 +63,7 @@ struct ProcessReuseTests {
         #expect(shared[0].process.isSameInstance(as: shared[1].process))
         #expect(!copied[0].process.isSameInstance(as: copied[1].process))
         #expect(!shared[0].process.isSameInstance(as: shared[2].process))
+        #expect(shared[4].process.isSameInstance(as: shared[9].process))
     }
 
     /// Chunk values are byte-identical with and without a shared process instance, with shared names (refs that are
@@ -74,7 +81,7 @@ struct ProcessReuseTests {
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(index)
             }
-            for key in order {
+            for (number, key) in order.enumerated() {
                 let indices = groups[key]!
                 let first = spans[indices[0]]
                 let bucketStart = first.startTimeUnixNanos / 3_600_000_000_000 * 3600
@@ -82,7 +89,7 @@ struct ProcessReuseTests {
                     encoder.encode(
                         spans, indices[...], traceID: first.traceID,
                         chunkStart: indices.map { spans[$0].startTimeUnixNanos }.min()!,
-                        bucket: BucketRef(start: bucketStart, width: 3600)))
+                        bucket: BucketRef(start: bucketStart, width: 3600), share: number % 4 != 3))
             }
             return values
         }

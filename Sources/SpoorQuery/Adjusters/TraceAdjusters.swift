@@ -60,10 +60,3 @@ extension Array {
         }.map(\.element)
     }
 }
-
-extension String {
-    /// Byte-wise UTF-8 order, as Go compares strings.
-    func precedesInUTF8(_ other: String) -> Bool {
-        utf8.lexicographicallyPrecedes(other.utf8)
-    }
-}

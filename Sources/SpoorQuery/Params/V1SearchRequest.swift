@@ -140,7 +140,8 @@ extension V1SearchRequest {
 
     /// Merges `tag=k:v` items, then `tags` JSON objects; sorted by key.
     private static func parseTags(simple: [String], json: [String]) throws(QueryParameterError) -> [TagFilter] {
-        // Keys by their bytes: two spellings that render alike are two tags, as in the store.
+        // Keys by their bytes: two spellings that render alike are two tags, as in the store. (Within one `tags` JSON
+        // object, the decoder's `[String: String]` has already merged them.)
         var merged: [ExactString: String] = [:]
         for item in simple {
             guard let colon = item.firstIndex(of: ":") else {

@@ -78,7 +78,8 @@ package struct V3Endpoints: Sendable {
             rows.append((operation.name, operation.kind))
         }
         rows.sort {
-            (ExactString($0.name), V3JSON.displayKind($0.kind)) < (ExactString($1.name), V3JSON.displayKind($1.kind))
+            let order = $0.name.compareUTF8($1.name)
+            return order != 0 ? order < 0 : V3JSON.displayKind($0.kind) < V3JSON.displayKind($1.kind)
         }
         return rows
     }

@@ -101,7 +101,8 @@ package struct QueryGRPCServiceV3: Jaeger_ApiV3_QueryService.ServiceProtocol {
         guard !service.isEmpty else { throw RPCError(code: .invalidArgument, message: "service name cannot be empty") }
         let kind = try QueryGRPCSupport.spanKind(request.message.spanKind)
         let search = self.search
-        // Listed as `GET /api/v3/operations` lists them: a wanted `internal` includes unspecified kinds.
+        // Listed as `GET /api/v3/operations` lists them (a wanted `internal` includes unspecified kinds); the kind is
+        // matched case-insensitively here, and an unknown one is INVALID_ARGUMENT.
         let operations = try await QueryGRPCSupport.read(pool) {
             V3Endpoints.shownOperations(search.operations(tenant: tenant, service: service), kind: kind.map(V3JSON.displayKind))
         }
