@@ -270,4 +270,61 @@ struct SpellingGroupingTests {
         #expect(Self.bytes(mixedQuery.tags.map(\.key)) == Self.bytes([Self.decomposed, Self.composed]))
         #expect(mixedQuery.tags.map(\.value) == ["2", "1"])
     }
+
+    /// Both spellings as keys of one `tags` JSON object (one written as UTF-8, one as JSON escapes) are two filters;
+    /// a key repeated with the same bytes keeps its last value, as Go's decoder does.
+    @Test func v1SearchKeepsSpellingsApartWithinOneTagsObject() throws {
+        let object = #"{""# + Self.composed + #"":"1","cafe\u0301":"2",""# + Self.between + #"":"3",""#
+            + Self.between + #"":"4"}"#
+        let items: [(name: String, value: String)] = [("service", "s"), ("tags", object)]
+        guard case .search(let query, _) = try V1SearchRequest.parseV1Search(items, now: V1SearchRequestTests.now) else {
+            Issue.record("expected a search")
+            return
+        }
+        #expect(Self.bytes(query.tags.map(\.key)) == Self.bytes([Self.decomposed, Self.between, Self.composed]))
+        #expect(query.tags.map(\.value) == ["2", "4", "1"])
+    }
+
+    /// api_v3's `query.attributes` object keeps both spellings too.
+    @Test func v3AttributesKeepSpellingsApartWithinOneObject() throws {
+        let object = #"{"caf\u00e9":"1","cafe\u0301":"2"}"#
+        let tags = try V3SearchParams.parse(V3SearchParamsTests.window(["query.attributes": object])).tags
+        #expect(Self.bytes(tags.map(\.key)) == Self.bytes([Self.decomposed, Self.composed]))
+        #expect(tags.map(\.value) == ["2", "1"])
+    }
+}
+
+/// `JSONStringPairs`: the members of a JSON object of strings, as written.
+struct JSONStringPairsTests {
+    static func pairs(_ text: String) -> [[String]]? {
+        JSONStringPairs.parse(text)?.map { [$0.key, $0.value] }
+    }
+
+    @Test func membersKeepTheirOrderRepeatsAndExactBytes() throws {
+        let parsed = try #require(JSONStringPairs.parse(#" { "caf\u00e9" : "1" , "cafe\u0301":"2", "k":"a", "k":"b" } "#))
+        #expect(parsed.map { Array($0.key.utf8) } == [
+            Array("caf\u{E9}".utf8), Array("cafe\u{301}".utf8), Array("k".utf8), Array("k".utf8),
+        ])
+        #expect(parsed.map(\.value) == ["1", "2", "a", "b"])
+    }
+
+    @Test func escapesDecode() {
+        #expect(Self.pairs(#"{"a\"b\\c\/":"\b\f\n\r\t\u0041\ud83d\ude00"}"#) == [["a\"b\\c/", "\u{8}\u{C}\n\r\tA\u{1F600}"]])
+        // An unpaired surrogate becomes U+FFFD, and the text after it is kept.
+        #expect(Self.pairs(#"{"x":"\ud83dz","y":"\ude00"}"#) == [["x", "\u{FFFD}z"], ["y", "\u{FFFD}"]])
+        #expect(Self.pairs("{\"h\u{E9}\":\"w\"}") == [["h\u{E9}", "w"]])
+    }
+
+    @Test func nullAndEmptyObjectsHaveNoMembers() {
+        #expect(Self.pairs("null") == [])
+        #expect(Self.pairs(" {} ") == [])
+    }
+
+    @Test(arguments: [
+        "", "{", "}", "[]", #"{"a":1}"#, #"{"a":"b",}"#, #"{"a" "b"}"#, #"{"a":"b"} x"#, #"{"a":"\x"}"#,
+        #"{"a":"\u12"}"#, "{\"a\":\"b\u{1}\"}", #"{"a":"b"#, "nul", #"{a:"b"}"#,
+    ])
+    func otherTextIsNotAnObjectOfStrings(text: String) {
+        #expect(JSONStringPairs.parse(text) == nil)
+    }
 }

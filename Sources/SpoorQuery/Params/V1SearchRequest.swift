@@ -140,8 +140,7 @@ extension V1SearchRequest {
 
     /// Merges `tag=k:v` items, then `tags` JSON objects; sorted by key.
     private static func parseTags(simple: [String], json: [String]) throws(QueryParameterError) -> [TagFilter] {
-        // Keys by their bytes: two spellings that render alike are two tags, as in the store. (Within one `tags` JSON
-        // object, the decoder's `[String: String]` has already merged them.)
+        // Keys by their bytes: two spellings that render alike are two tags, as in the store.
         var merged: [ExactString: String] = [:]
         for item in simple {
             guard let colon = item.firstIndex(of: ":") else {
@@ -158,7 +157,11 @@ extension V1SearchRequest {
                 throw QueryParameterError(
                     message: "malformed 'tags' parameter, cannot unmarshal JSON: \(describe(error))")
             }
-            for (key, value) in object ?? [:] { merged[ExactString(key)] = value }
+            // The members as written (the decoded dictionary merged keys that `String ==` equates); the later of two
+            // equal keys wins.
+            for (key, value) in JSONStringPairs.parse(text) ?? (object ?? [:]).map({ ($0.key, $0.value) }) {
+                merged[ExactString(key)] = value
+            }
         }
         return merged.sorted { $0.key < $1.key }.map { TagFilter(key: $0.key.value, value: $0.value) }
     }

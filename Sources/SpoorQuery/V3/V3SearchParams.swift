@@ -131,7 +131,13 @@ package struct V3SearchParams: Sendable, Equatable {
             }
             throw QueryParameterError(message: "malformed parameter \(item.name): \(reason)")
         }
-        return (object ?? [:]).map { TagFilter(key: $0.key, value: $0.value) }.sorted { $0.key.precedesInUTF8($1.key) }
+        // The members as written (the decoded dictionary merged keys that `String ==` equates); the later of two
+        // equal keys wins.
+        var members: [ExactString: String] = [:]
+        for (key, value) in JSONStringPairs.parse(item.value) ?? (object ?? [:]).map({ ($0.key, $0.value) }) {
+            members[ExactString(key)] = value
+        }
+        return members.sorted { $0.key < $1.key }.map { TagFilter(key: $0.key.value, value: $0.value) }
     }
 }
 
