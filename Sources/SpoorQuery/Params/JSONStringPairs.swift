@@ -1,3 +1,5 @@
+import SpoorModel
+
 /// The members of a JSON object of strings, in order, each key and value with the exact characters written.
 ///
 /// Decoding into `[String: String]` keys a Swift dictionary by `String`, whose `==` treats canonically equivalent
@@ -44,7 +46,9 @@ package enum JSONStringPairs {
         }
 
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
+                index += 1
+            }
         }
 
         mutating func consume(_ byte: UInt8) -> Bool {
@@ -73,34 +77,8 @@ package enum JSONStringPairs {
                 case UInt8(ascii: "\""):
                     return String(decoding: out, as: UTF8.self)
                 case UInt8(ascii: "\\"):
-                    guard index < bytes.count else { return nil }
-                    let escape = bytes[index]
-                    index += 1
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "u"):
-                        guard let unit = hex4() else { return nil }
-                        var scalar: Unicode.Scalar? = Unicode.Scalar(unit)
-                        if (0xD800..<0xDC00).contains(unit), bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
-                            bytes[index + 1] == UInt8(ascii: "u")
-                        {
-                            let saved = index
-                            index += 2
-                            if let low = hex4(), (0xDC00..<0xE000).contains(low) {
-                                scalar = Unicode.Scalar(0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00))
-                            } else {
-                                index = saved
-                            }
-                        }
-                        out.append(contentsOf: String(Character(scalar ?? "\u{FFFD}")).utf8)
-                    default:
-                        return nil
-                    }
+                    guard let next = try? JSONEscape.decode(bytes, backslash: index - 1, into: &out) else { return nil }
+                    index = next
                 case 0x00..<0x20:
                     return nil
                 default:
@@ -108,24 +86,6 @@ package enum JSONStringPairs {
                 }
             }
             return nil
-        }
-
-        mutating func hex4() -> UInt16? {
-            guard bytes.count - index >= 4 else { return nil }
-            var value: UInt16 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                index += 1
-                let digit: UInt8
-                switch byte {
-                case 0x30...0x39: digit = byte - 0x30
-                case 0x41...0x46: digit = byte - 0x37
-                case 0x61...0x66: digit = byte - 0x57
-                default: return nil
-                }
-                value = value << 4 | UInt16(digit)
-            }
-            return value
         }
     }
 }

@@ -284,47 +284,17 @@ struct ZipkinJSONParser {
 
     /// Decodes the escape at `index` (which points at the backslash) and moves past it.
     private mutating func unescape(into out: inout [UInt8]) throws(ZipkinError) {
-        guard index + 1 < bytes.count else { throw failure("unterminated escape") }
-        let code = bytes[index + 1]
-        index += 2
-        switch code {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(code)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try hex4()
-            if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                bytes[index + 1] == UInt8(ascii: "u")
-            {
-                let save = index
-                index += 2
-                let low = try hex4()
-                if (0xDC00...0xDFFF).contains(low) {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    index = save
-                }
+        do throws(JSONEscape.Failure) {
+            index = try JSONEscape.decode(bytes, backslash: index, into: &out)
+        } catch {
+            switch error {
+            case .unterminated: throw failure("unterminated escape")
+            case .invalid: throw failure("invalid escape")
+            case .invalidUnicode(let offset):
+                index = offset
+                throw failure("invalid \\u escape")
             }
-            let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-            out.append(contentsOf: Array(String(Character(unicode)).utf8))
-        default:
-            index -= 2
-            throw failure("invalid escape")
         }
-    }
-
-    private mutating func hex4() throws(ZipkinError) -> UInt32 {
-        guard bytes.count - index >= 4 else { throw failure("invalid \\u escape") }
-        var value: UInt32 = 0
-        for offset in 0..<4 {
-            guard let nibble = Hex.nibble(bytes[index + offset]) else { throw failure("invalid \\u escape") }
-            value = value << 4 | UInt32(nibble)
-        }
-        index += 4
-        return value
     }
 
     @inline(__always)
