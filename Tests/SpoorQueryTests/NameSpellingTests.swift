@@ -12,16 +12,6 @@ import Testing
 ///
 /// Every comparison below is on bytes: `#expect(a == b)` on strings would itself treat the two spellings as equal.
 struct NameSpellingTests {
-    /// "é" as one code point (NFC): bytes 63 61 66 C3 A9.
-    static let composed = "caf\u{E9}"
-    /// "e" + combining acute accent (NFD): bytes 63 61 66 65 CC 81.
-    static let decomposed = "cafe\u{301}"
-    /// Sorts between the two by bytes (66 after 65, before C3), but before both by `String <` (which compares the
-    /// NFC form "caf\u{E9}"), so an order by `String` and one by bytes always differ.
-    static let between = "caff"
-
-    static func bytes(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
-
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     /// Whether `haystack` holds the UTF-8 bytes of `needle` (`String.contains` may compare canonically).
@@ -43,15 +33,15 @@ struct NameSpellingTests {
                 tags: [.string("span.kind", kind)])
         }
         let spans = [
-            span(1, Self.composed, "server"), span(2, Self.decomposed, "server"), span(3, Self.between, "server"),
-            span(4, Self.composed, "client"),
+            span(1, Spellings.composed, "server"), span(2, Spellings.decomposed, "server"), span(3, Spellings.between, "server"),
+            span(4, Spellings.composed, "client"),
         ]
         try V3Test.withEndpoints([spans]) { endpoints in
             let body = endpoints.operations(tenant: "", items: V3Test.items(["service": "svc"]))
-            let expected = #"{"operations":[{"name":""# + Self.decomposed + #"","spanKind":"server"},"#
-                + #"{"name":""# + Self.between + #"","spanKind":"server"},"#
-                + #"{"name":""# + Self.composed + #"","spanKind":"client"},"#
-                + #"{"name":""# + Self.composed + #"","spanKind":"server"}]}"#
+            let expected = #"{"operations":[{"name":""# + Spellings.decomposed + #"","spanKind":"server"},"#
+                + #"{"name":""# + Spellings.between + #"","spanKind":"server"},"#
+                + #"{"name":""# + Spellings.composed + #"","spanKind":"client"},"#
+                + #"{"name":""# + Spellings.composed + #"","spanKind":"server"}]}"#
             #expect(body == Array(expected.utf8), "\(Self.text(body))")
         }
     }
@@ -62,16 +52,16 @@ struct NameSpellingTests {
     /// own span and error counts, listed in byte order.
     @Test func v3SummaryCountsEachSpellingAsItsOwnService() throws {
         let spans = [
-            SpanBuilder.span(trace: 9, span: 1, service: Self.composed, operation: "root", startMicros: 1_000),
-            SpanBuilder.span(trace: 9, span: 2, parent: 1, service: Self.decomposed, startMicros: 1_001),
-            SpanBuilder.span(trace: 9, span: 3, parent: 1, service: Self.composed, startMicros: 1_002, tags: [.bool("error", true)]),
-            SpanBuilder.span(trace: 9, span: 4, parent: 1, service: Self.between, startMicros: 1_003),
+            SpanBuilder.span(trace: 9, span: 1, service: Spellings.composed, operation: "root", startMicros: 1_000),
+            SpanBuilder.span(trace: 9, span: 2, parent: 1, service: Spellings.decomposed, startMicros: 1_001),
+            SpanBuilder.span(trace: 9, span: 3, parent: 1, service: Spellings.composed, startMicros: 1_002, tags: [.bool("error", true)]),
+            SpanBuilder.span(trace: 9, span: 4, parent: 1, service: Spellings.between, startMicros: 1_003),
         ]
         let summary = try #require(V3TraceSummary(spans))
-        #expect(Self.bytes(summary.services.map(\.name)) == Self.bytes([Self.decomposed, Self.between, Self.composed]))
+        #expect(Spellings.bytes(summary.services.map(\.name)) == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed]))
         #expect(summary.services.map(\.spanCount) == [1, 1, 2])
         #expect(summary.services.map(\.errorSpanCount) == [0, 0, 1])
-        #expect(Array(summary.rootServiceName.utf8) == Array(Self.composed.utf8))
+        #expect(Array(summary.rootServiceName.utf8) == Array(Spellings.composed.utf8))
         #expect(summary.spanCount == 4 && summary.errorSpanCount == 1)
     }
 
@@ -80,9 +70,9 @@ struct NameSpellingTests {
     /// Repeated `service` parameters are deduplicated by bytes: a second spelling is another service, a repeat of
     /// the same bytes is dropped.
     @Test func metricsRequestKeepsEachSpellingOfAService() throws {
-        let query = "service=\(Self.composed)&service=\(Self.decomposed)&service=\(Self.composed)"
+        let query = "service=\(Spellings.composed)&service=\(Spellings.decomposed)&service=\(Spellings.composed)"
         let request = try MetricsRequest.parse(.calls, MetricsQueryTests.items(query), nowNanos: MetricsQueryTests.t0Nanos)
-        #expect(Self.bytes(request.services) == Self.bytes([Self.composed, Self.decomposed]))
+        #expect(Spellings.bytes(request.services) == Spellings.bytes([Spellings.composed, Spellings.decomposed]))
     }
 
     /// Writes server spans in minute 0 after t0: `count` calls of `service`/`operation` each.
@@ -119,13 +109,13 @@ struct NameSpellingTests {
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
         defer { store.close() }
-        try Self.writeCalls(store, [(Self.composed, "op", 3), (Self.decomposed, "op", 5), (Self.between, "op", 7)])
+        try Self.writeCalls(store, [(Spellings.composed, "op", 3), (Spellings.decomposed, "op", 5), (Spellings.between, "op", 7)])
         let family = try MetricsQuery.family(
             store: store, tenant: "", kind: .calls,
-            request: Self.request(services: [Self.composed, Self.decomposed, Self.between], grouped: false))
+            request: Self.request(services: [Spellings.composed, Spellings.decomposed, Spellings.between], grouped: false))
         #expect(family.metrics.map { $0.labels.map(\.name) } == [["service_name"], ["service_name"], ["service_name"]])
-        #expect(Self.bytes(family.metrics.compactMap { $0.labels.first?.value })
-            == Self.bytes([Self.decomposed, Self.between, Self.composed]))
+        #expect(Spellings.bytes(family.metrics.compactMap { $0.labels.first?.value })
+            == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed]))
         let lastPoints: [Double?] = family.metrics.map { $0.points.last?.value }
         let expectedLast: [Double?] = [5.0 / 600, 7.0 / 600, 3.0 / 600]
         #expect(lastPoints == expectedLast)
@@ -138,12 +128,12 @@ struct NameSpellingTests {
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
         defer { store.close() }
-        try Self.writeCalls(store, [("api", Self.composed, 3), ("api", Self.decomposed, 5), ("api", Self.between, 7)])
+        try Self.writeCalls(store, [("api", Spellings.composed, 3), ("api", Spellings.decomposed, 5), ("api", Spellings.between, 7)])
         let family = try MetricsQuery.family(
             store: store, tenant: "", kind: .calls, request: Self.request(services: ["api"], grouped: true))
         #expect(family.name == "service_operation_call_rate")
-        #expect(Self.bytes(family.metrics.compactMap { $0.labels.last?.value })
-            == Self.bytes([Self.decomposed, Self.between, Self.composed]))
+        #expect(Spellings.bytes(family.metrics.compactMap { $0.labels.last?.value })
+            == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed]))
         #expect(family.metrics.allSatisfy { $0.labels.first == MetricLabel(name: "service_name", value: "api") })
         let lastPoints: [Double?] = family.metrics.map { $0.points.last?.value }
         let expectedLast: [Double?] = [5.0 / 600, 7.0 / 600, 3.0 / 600]
@@ -167,10 +157,10 @@ struct NameSpellingTests {
     /// Two processes whose service names differ only in spelling are two processes, `p1` and `p2`, each with its own
     /// name (the old key merged them into `p1`).
     @Test func uiProcessesTellServiceSpellingsApart() {
-        let (body, ids) = Self.processIDs(Process(serviceName: Self.composed), Process(serviceName: Self.decomposed))
+        let (body, ids) = Self.processIDs(Process(serviceName: Spellings.composed), Process(serviceName: Spellings.decomposed))
         #expect(ids == ["p1", "p2"])
-        let expected = #""processes":{"p1":{"serviceName":""# + Self.composed + #"","tags":[]},"#
-            + #""p2":{"serviceName":""# + Self.decomposed + #"","tags":[]}}"#
+        let expected = #""processes":{"p1":{"serviceName":""# + Spellings.composed + #"","tags":[]},"#
+            + #""p2":{"serviceName":""# + Spellings.decomposed + #"","tags":[]}}"#
         let listed = Self.containsBytes(body, expected)
         #expect(listed, "\(Self.text(body))")
     }
@@ -179,25 +169,25 @@ struct NameSpellingTests {
     /// process.
     @Test func uiProcessesTellTagKeyAndValueSpellingsApart() {
         let byKey = Self.processIDs(
-            Process(serviceName: "svc", tags: [.string(Self.composed, "x")]),
-            Process(serviceName: "svc", tags: [.string(Self.decomposed, "x")]))
+            Process(serviceName: "svc", tags: [.string(Spellings.composed, "x")]),
+            Process(serviceName: "svc", tags: [.string(Spellings.decomposed, "x")]))
         #expect(byKey.ids == ["p1", "p2"])
         let keyListed = Self.containsBytes(
-            byKey.body, #""p2":{"serviceName":"svc","tags":[{"key":""# + Self.decomposed + #"","type":"string","value":"x"}]}"#)
+            byKey.body, #""p2":{"serviceName":"svc","tags":[{"key":""# + Spellings.decomposed + #"","type":"string","value":"x"}]}"#)
         #expect(keyListed, "\(Self.text(byKey.body))")
 
         let byValue = Self.processIDs(
-            Process(serviceName: "svc", tags: [.string("k", Self.composed)]),
-            Process(serviceName: "svc", tags: [.string("k", Self.decomposed)]))
+            Process(serviceName: "svc", tags: [.string("k", Spellings.composed)]),
+            Process(serviceName: "svc", tags: [.string("k", Spellings.decomposed)]))
         #expect(byValue.ids == ["p1", "p2"])
         let valueListed = Self.containsBytes(
-            byValue.body, #""p2":{"serviceName":"svc","tags":[{"key":"k","type":"string","value":""# + Self.decomposed + #""}]}"#)
+            byValue.body, #""p2":{"serviceName":"svc","tags":[{"key":"k","type":"string","value":""# + Spellings.decomposed + #""}]}"#)
         #expect(valueListed, "\(Self.text(byValue.body))")
 
         // The same bytes still share one process.
         let same = Self.processIDs(
-            Process(serviceName: "svc", tags: [.string("k", Self.decomposed)]),
-            Process(serviceName: "svc", tags: [.string("k", Self.decomposed)]))
+            Process(serviceName: "svc", tags: [.string("k", Spellings.decomposed)]),
+            Process(serviceName: "svc", tags: [.string("k", Spellings.decomposed)]))
         #expect(same.ids == ["p1"])
     }
 
@@ -206,14 +196,14 @@ struct NameSpellingTests {
     /// `service=` keeps the links whose parent or child has exactly those bytes, not the other spelling's.
     @Test func dependenciesFilterMatchesTheServiceBytes() {
         let links = [
-            DependencyLink(parent: "front", child: Self.composed, callCount: 1),
-            DependencyLink(parent: "front", child: Self.decomposed, callCount: 2),
-            DependencyLink(parent: Self.decomposed, child: "db", callCount: 3),
+            DependencyLink(parent: "front", child: Spellings.composed, callCount: 1),
+            DependencyLink(parent: "front", child: Spellings.decomposed, callCount: 2),
+            DependencyLink(parent: Spellings.decomposed, child: "db", callCount: 3),
         ]
         func filtered(_ service: String) -> [[[UInt8]]] {
-            DependenciesQuery.filter(links, service: service).map { Self.bytes([$0.parent, $0.child, "\($0.callCount)"]) }
+            DependenciesQuery.filter(links, service: service).map { Spellings.bytes([$0.parent, $0.child, "\($0.callCount)"]) }
         }
-        #expect(filtered(Self.composed) == [Self.bytes(["front", Self.composed, "1"])])
-        #expect(filtered(Self.decomposed) == [Self.bytes(["front", Self.decomposed, "2"]), Self.bytes([Self.decomposed, "db", "3"])])
+        #expect(filtered(Spellings.composed) == [Spellings.bytes(["front", Spellings.composed, "1"])])
+        #expect(filtered(Spellings.decomposed) == [Spellings.bytes(["front", Spellings.decomposed, "2"]), Spellings.bytes([Spellings.decomposed, "db", "3"])])
     }
 }

@@ -12,16 +12,10 @@ private typealias Process = SpoorModel.Process
 /// two spellings that render alike ("caf\u{E9}" and "cafe\u{301}") stay two, and floats compare by bit pattern.
 /// Before, `Span` and `Process` used the synthesized `==` (`String ==`, `Double ==`) and the other keys were `String`.
 ///
-/// Comparisons of text are on bytes (`NameSpellingTests.bytes`, `containsBytes`): `==` on strings would itself treat
+/// Comparisons of text are on bytes (`Spellings.bytes`, `containsBytes`): `==` on strings would itself treat
 /// the two spellings as equal.
 struct SpellingGroupingTests {
-    static let composed = NameSpellingTests.composed
-    static let decomposed = NameSpellingTests.decomposed
-    static let between = NameSpellingTests.between
-
     static let traceID = TraceID(high: 0, low: 0x5EE)
-
-    static func bytes(_ names: [String]) -> [[UInt8]] { NameSpellingTests.bytes(names) }
 
     /// A span of trace `traceID` at a fixed time; `id` also names the operation unless one is given.
     static func span(
@@ -49,23 +43,23 @@ struct SpellingGroupingTests {
     /// are kept, in order, each with its own bytes (the synthesized `Span ==` dropped the second as a copy).
     @Test func duplicateFilterKeepsSpansDifferingOnlyInSpelling() {
         let byOperation = DuplicateSpanFilter.adjust([
-            Self.span(1, operation: Self.composed), Self.span(1, operation: Self.decomposed),
+            Self.span(1, operation: Spellings.composed), Self.span(1, operation: Spellings.decomposed),
         ])
-        #expect(Self.bytes(byOperation.map(\.operationName)) == Self.bytes([Self.composed, Self.decomposed]))
+        #expect(Spellings.bytes(byOperation.map(\.operationName)) == Spellings.bytes([Spellings.composed, Spellings.decomposed]))
 
         let byService = DuplicateSpanFilter.adjust([
-            Self.span(1, service: Self.decomposed), Self.span(1, service: Self.composed), Self.span(1, service: Self.decomposed),
+            Self.span(1, service: Spellings.decomposed), Self.span(1, service: Spellings.composed), Self.span(1, service: Spellings.decomposed),
         ])
         #expect(
-            Self.bytes(byService.map(\.process.serviceName))
-                == Self.bytes([Self.decomposed, Self.composed]))
+            Spellings.bytes(byService.map(\.process.serviceName))
+                == Spellings.bytes([Spellings.decomposed, Spellings.composed]))
     }
 
     /// Exact copies collapse to the first even when they carry a NaN float tag (the synthesized `==` found NaN
     /// unequal to itself, so every copy stayed); a copy with -0.0 instead of 0.0 is another span.
     @Test func duplicateFilterCollapsesCopiesWithANaNTag() {
         func copy() -> Span {
-            Self.span(2, operation: Self.decomposed, tags: [.float64("ratio", .nan), .string("k", Self.composed)])
+            Self.span(2, operation: Spellings.decomposed, tags: [.float64("ratio", .nan), .string("k", Spellings.composed)])
         }
         let other = Self.span(3)
         let out = DuplicateSpanFilter.adjust([copy(), copy(), other, copy()])
@@ -91,19 +85,19 @@ struct SpellingGroupingTests {
     @Test func libraryTagMoverKeepsServiceSpellingsApart() {
         let spans = [
             Self.span(
-                1, service: Self.composed, tags: [.string("telemetry.sdk.language", "swift"), .string("a", "1")],
+                1, service: Spellings.composed, tags: [.string("telemetry.sdk.language", "swift"), .string("a", "1")],
                 processTags: [.string("zone", "z")]),
             Self.span(
-                2, service: Self.decomposed, tags: [.string("telemetry.sdk.language", "go")],
+                2, service: Spellings.decomposed, tags: [.string("telemetry.sdk.language", "go")],
                 processTags: [.string("zone", "z")]),
             Self.span(
-                3, service: Self.composed, tags: [.string("telemetry.sdk.name", "opentelemetry")],
+                3, service: Spellings.composed, tags: [.string("telemetry.sdk.name", "opentelemetry")],
                 processTags: [.string("zone", "z")]),
         ]
         let out = LibraryTagMover.adjust(spans)
         #expect(out.count == 3)
         #expect(
-            Self.bytes(out.map(\.process.serviceName)) == Self.bytes([Self.composed, Self.decomposed, Self.composed]))
+            Spellings.bytes(out.map(\.process.serviceName)) == Spellings.bytes([Spellings.composed, Spellings.decomposed, Spellings.composed]))
         #expect(out.map(\.warnings) == [[], [], []])
         #expect(Self.tagBytes(out[0].tags) == Self.tagBytes([("a", "1")]))
         #expect(out[1].tags.isEmpty && out[2].tags.isEmpty)
@@ -120,17 +114,17 @@ struct SpellingGroupingTests {
     /// `host` bytes and both library tags).
     @Test func libraryTagMoverKeepsProcessTagSpellingsApart() {
         let spans = [
-            Self.span(1, tags: [.string("telemetry.sdk.name", "opentelemetry")], processTags: [.string("host", Self.composed)]),
-            Self.span(2, tags: [.string("telemetry.sdk.version", "1.2")], processTags: [.string("host", Self.decomposed)]),
+            Self.span(1, tags: [.string("telemetry.sdk.name", "opentelemetry")], processTags: [.string("host", Spellings.composed)]),
+            Self.span(2, tags: [.string("telemetry.sdk.version", "1.2")], processTags: [.string("host", Spellings.decomposed)]),
         ]
         let out = LibraryTagMover.adjust(spans)
         #expect(out.allSatisfy { $0.tags.isEmpty && $0.warnings.isEmpty })
         #expect(out.allSatisfy { Array($0.process.serviceName.utf8) == Array("svc".utf8) })
         #expect(
             Self.tagBytes(out[0].process.tags)
-                == Self.tagBytes([("host", Self.composed), ("telemetry.sdk.name", "opentelemetry")]))
+                == Self.tagBytes([("host", Spellings.composed), ("telemetry.sdk.name", "opentelemetry")]))
         #expect(
-            Self.tagBytes(out[1].process.tags) == Self.tagBytes([("host", Self.decomposed), ("telemetry.sdk.version", "1.2")]))
+            Self.tagBytes(out[1].process.tags) == Self.tagBytes([("host", Spellings.decomposed), ("telemetry.sdk.version", "1.2")]))
     }
 
     /// A span's library tag whose value differs from the process's only in spelling is a conflict: it stays on the
@@ -138,19 +132,19 @@ struct SpellingGroupingTests {
     /// dropped the span's tag). The same bytes are still just removed from the span.
     @Test func libraryTagMoverReportsASpellingOnlyConflict() {
         let processTags: [Attribute] = [
-            .string("telemetry.sdk.name", Self.composed), .string("telemetry.sdk.version", Self.composed),
+            .string("telemetry.sdk.name", Spellings.composed), .string("telemetry.sdk.version", Spellings.composed),
         ]
         let span = Self.span(
-            1, tags: [.string("telemetry.sdk.name", Self.decomposed), .string("telemetry.sdk.version", Self.composed)],
+            1, tags: [.string("telemetry.sdk.name", Spellings.decomposed), .string("telemetry.sdk.version", Spellings.composed)],
             processTags: processTags)
         let out = LibraryTagMover.adjust([span])
         #expect(out.count == 1)
-        #expect(Self.tagBytes(out[0].tags) == Self.tagBytes([("telemetry.sdk.name", Self.decomposed)]))
+        #expect(Self.tagBytes(out[0].tags) == Self.tagBytes([("telemetry.sdk.name", Spellings.decomposed)]))
         #expect(
-            Self.bytes(out[0].warnings) == Self.bytes([LibraryTagMover.conflictWarning(key: "telemetry.sdk.name")]))
+            Spellings.bytes(out[0].warnings) == Spellings.bytes([LibraryTagMover.conflictWarning(key: "telemetry.sdk.name")]))
         #expect(
             Self.tagBytes(out[0].process.tags)
-                == Self.tagBytes([("telemetry.sdk.name", Self.composed), ("telemetry.sdk.version", Self.composed)]))
+                == Self.tagBytes([("telemetry.sdk.name", Spellings.composed), ("telemetry.sdk.version", Spellings.composed)]))
     }
 
     // MARK: - api_v3 OTLP resources and scopes (HTTP)
@@ -159,10 +153,10 @@ struct SpellingGroupingTests {
     /// spellings of the scope name (`otel.scope.name`).
     static func otlpSpellingTrace() -> [Span] {
         [
-            Self.span(1, service: Self.composed),
-            Self.span(2, service: Self.decomposed),
-            Self.span(3, service: "scoped", tags: [.string("otel.scope.name", Self.composed)]),
-            Self.span(4, service: "scoped", tags: [.string("otel.scope.name", Self.decomposed)]),
+            Self.span(1, service: Spellings.composed),
+            Self.span(2, service: Spellings.decomposed),
+            Self.span(3, service: "scoped", tags: [.string("otel.scope.name", Spellings.composed)]),
+            Self.span(4, service: "scoped", tags: [.string("otel.scope.name", Spellings.decomposed)]),
         ]
     }
 
@@ -199,11 +193,11 @@ struct SpellingGroupingTests {
             #expect(spanCounts.map { $0.reduce(0, +) }.sorted() == [1, 1, 2], "\(text)")
             #expect(spanCounts.flatMap { $0 } == [1, 1, 1, 1], "\(text)")
 
-            for (service, span) in [(Self.composed, UInt64(1)), (Self.decomposed, 2)] {
+            for (service, span) in [(Spellings.composed, UInt64(1)), (Spellings.decomposed, 2)] {
                 let listed = NameSpellingTests.containsBytes(body, Self.resourceStart(service: service, scope: nil, span: span))
                 #expect(listed, "service \(Array(service.utf8)): \(text)")
             }
-            for (scope, span) in [(Self.composed, UInt64(3)), (Self.decomposed, 4)] {
+            for (scope, span) in [(Spellings.composed, UInt64(3)), (Spellings.decomposed, 4)] {
                 let listed = NameSpellingTests.containsBytes(body, Self.scopeStart(scope, span: span))
                 #expect(listed, "scope \(Array(scope.utf8)): \(text)")
             }
@@ -212,12 +206,12 @@ struct SpellingGroupingTests {
             let decoded = try V3Test.decodeResult(body).sorted { $0.spanID < $1.spanID }
             #expect(decoded.map(\.spanID) == [1, 2, 3, 4].map { SpanID($0) })
             #expect(
-                Self.bytes(decoded.map(\.process.serviceName))
-                    == Self.bytes([Self.composed, Self.decomposed, "scoped", "scoped"]))
+                Spellings.bytes(decoded.map(\.process.serviceName))
+                    == Spellings.bytes([Spellings.composed, Spellings.decomposed, "scoped", "scoped"]))
             let scopes = decoded.map { span in
                 span.tags.first { $0.key == "otel.scope.name" }.map { Array($0.value.searchString.utf8) } ?? []
             }
-            #expect(scopes == [[], [], Array(Self.composed.utf8), Array(Self.decomposed.utf8)])
+            #expect(scopes == [[], [], Array(Spellings.composed.utf8), Array(Spellings.decomposed.utf8)])
         }
     }
 
@@ -228,12 +222,12 @@ struct SpellingGroupingTests {
         let text = NameSpellingTests.text(body)
         let result = try #require(try V3Test.object(body)["result"] as? [String: Any])
         #expect((result["resourceSpans"] as? [Any])?.count == 3, "\(text)")
-        let first = Self.resourceStart(service: Self.composed, scope: nil, span: 1)
-        let second = Self.resourceStart(service: Self.decomposed, scope: nil, span: 2)
+        let first = Self.resourceStart(service: Spellings.composed, scope: nil, span: 1)
+        let second = Self.resourceStart(service: Spellings.decomposed, scope: nil, span: 2)
         #expect(NameSpellingTests.containsBytes(body, first), "\(text)")
         #expect(NameSpellingTests.containsBytes(body, second), "\(text)")
-        #expect(NameSpellingTests.containsBytes(body, Self.scopeStart(Self.composed, span: 3)), "\(text)")
-        #expect(NameSpellingTests.containsBytes(body, Self.scopeStart(Self.decomposed, span: 4)), "\(text)")
+        #expect(NameSpellingTests.containsBytes(body, Self.scopeStart(Spellings.composed, span: 3)), "\(text)")
+        #expect(NameSpellingTests.containsBytes(body, Self.scopeStart(Spellings.decomposed, span: 4)), "\(text)")
 
         let nanProcess = { [Attribute.float64("load", .nan)] }
         let together = V3JSON.traces([[
@@ -249,39 +243,39 @@ struct SpellingGroupingTests {
     /// (the `[String: String]` merge kept one key with the last value); a repeat of the same bytes still replaces.
     @Test func v1SearchKeepsTagKeySpellingsApart() throws {
         let items: [(name: String, value: String)] = [
-            ("service", "s"), ("tag", Self.composed + ":1"), ("tag", Self.decomposed + ":2"), ("tag", Self.between + ":3"),
-            ("tag", Self.between + ":4"),
+            ("service", "s"), ("tag", Spellings.composed + ":1"), ("tag", Spellings.decomposed + ":2"), ("tag", Spellings.between + ":3"),
+            ("tag", Spellings.between + ":4"),
         ]
         guard case .search(let query, _) = try V1SearchRequest.parseV1Search(items, now: V1SearchRequestTests.now) else {
             Issue.record("expected a search")
             return
         }
-        #expect(Self.bytes(query.tags.map(\.key)) == Self.bytes([Self.decomposed, Self.between, Self.composed]))
+        #expect(Spellings.bytes(query.tags.map(\.key)) == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed]))
         #expect(query.tags.map(\.value) == ["2", "4", "1"])
 
         // A `tags` JSON key of the other spelling is another tag too.
         let mixed: [(name: String, value: String)] = [
-            ("service", "s"), ("tag", Self.composed + ":1"), ("tags", #"{""# + Self.decomposed + #"":"2"}"#),
+            ("service", "s"), ("tag", Spellings.composed + ":1"), ("tags", #"{""# + Spellings.decomposed + #"":"2"}"#),
         ]
         guard case .search(let mixedQuery, _) = try V1SearchRequest.parseV1Search(mixed, now: V1SearchRequestTests.now) else {
             Issue.record("expected a search")
             return
         }
-        #expect(Self.bytes(mixedQuery.tags.map(\.key)) == Self.bytes([Self.decomposed, Self.composed]))
+        #expect(Spellings.bytes(mixedQuery.tags.map(\.key)) == Spellings.bytes([Spellings.decomposed, Spellings.composed]))
         #expect(mixedQuery.tags.map(\.value) == ["2", "1"])
     }
 
     /// Both spellings as keys of one `tags` JSON object (one written as UTF-8, one as JSON escapes) are two filters;
     /// a key repeated with the same bytes keeps its last value, as Go's decoder does.
     @Test func v1SearchKeepsSpellingsApartWithinOneTagsObject() throws {
-        let object = #"{""# + Self.composed + #"":"1","cafe\u0301":"2",""# + Self.between + #"":"3",""#
-            + Self.between + #"":"4"}"#
+        let object = #"{""# + Spellings.composed + #"":"1","cafe\u0301":"2",""# + Spellings.between + #"":"3",""#
+            + Spellings.between + #"":"4"}"#
         let items: [(name: String, value: String)] = [("service", "s"), ("tags", object)]
         guard case .search(let query, _) = try V1SearchRequest.parseV1Search(items, now: V1SearchRequestTests.now) else {
             Issue.record("expected a search")
             return
         }
-        #expect(Self.bytes(query.tags.map(\.key)) == Self.bytes([Self.decomposed, Self.between, Self.composed]))
+        #expect(Spellings.bytes(query.tags.map(\.key)) == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed]))
         #expect(query.tags.map(\.value) == ["2", "4", "1"])
     }
 
@@ -289,7 +283,7 @@ struct SpellingGroupingTests {
     @Test func v3AttributesKeepSpellingsApartWithinOneObject() throws {
         let object = #"{"caf\u00e9":"1","cafe\u0301":"2"}"#
         let tags = try V3SearchParams.parse(V3SearchParamsTests.window(["query.attributes": object])).tags
-        #expect(Self.bytes(tags.map(\.key)) == Self.bytes([Self.decomposed, Self.composed]))
+        #expect(Spellings.bytes(tags.map(\.key)) == Spellings.bytes([Spellings.decomposed, Spellings.composed]))
         #expect(tags.map(\.value) == ["2", "1"])
     }
 }

@@ -13,21 +13,13 @@ import Testing
 ///
 /// Every comparison below is on bytes: `#expect(a == b)` on strings would itself treat the two spellings as equal.
 struct NameSpellingRouteTests {
-    /// "é" as one code point (NFC): bytes 63 61 66 C3 A9.
-    static let composed = "caf\u{E9}"
-    /// "e" + combining acute accent (NFD): bytes 63 61 66 65 CC 81.
-    static let decomposed = "cafe\u{301}"
-    /// Between the two by bytes, before both by `String <`.
-    static let between = "caff"
-
-    static func bytes(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
-
     /// Service "spelling": operations in both spellings and "caff" as server spans, and the composed one also as a
     /// client span (the store lists it twice, once per kind).
     static func spellingSpans() -> [Span] {
         let base = QueryGRPCServiceTests.baseMicros
         let operations: [(String, String)] = [
-            (composed, "server"), (decomposed, "server"), (between, "server"), (composed, "client"),
+            (Spellings.composed, "server"), (Spellings.decomposed, "server"), (Spellings.between, "server"),
+            (Spellings.composed, "client"),
         ]
         return operations.enumerated().map { index, entry in
             SpanBuilder.span(
@@ -44,7 +36,7 @@ struct NameSpellingRouteTests {
         try await UIRoutesTests.withQueryPort(basePath: "/", staticFiles: nil, spans: Self.spellingSpans()) { send in
             let reply = try await send("/api/services/spelling/operations", [:])
             #expect(reply.status == .ok)
-            let expected = #"{"data":[""# + Self.decomposed + #"",""# + Self.between + #"",""# + Self.composed
+            let expected = #"{"data":[""# + Spellings.decomposed + #"",""# + Spellings.between + #"",""# + Spellings.composed
                 + #""],"total":3,"limit":0,"offset":0,"errors":null}"#
             #expect(reply.body == Array(expected.utf8), "\(reply.text)")
 
@@ -61,9 +53,9 @@ struct NameSpellingRouteTests {
             var request = Jaeger_ApiV2_GetOperationsRequest()
             request.service = "spelling"
             let response = try await v2.getOperations(request)
-            #expect(Self.bytes(response.operationNames) == Self.bytes([Self.decomposed, Self.between, Self.composed]))
-            #expect(Self.bytes(response.operations.map(\.name))
-                == Self.bytes([Self.decomposed, Self.between, Self.composed, Self.composed]))
+            #expect(Spellings.bytes(response.operationNames) == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed]))
+            #expect(Spellings.bytes(response.operations.map(\.name))
+                == Spellings.bytes([Spellings.decomposed, Spellings.between, Spellings.composed, Spellings.composed]))
             #expect(response.operations.map(\.spanKind) == ["server", "server", "server", "client"])
         }
     }
@@ -77,12 +69,12 @@ struct NameSpellingRouteTests {
         let json = """
             {
               "default_strategy": {"type": "probabilistic", "param": 0.5,
-                "operation_strategies": [{"operation": "\(Self.composed)", "type": "probabilistic", "param": 0.1}]},
+                "operation_strategies": [{"operation": "\(Spellings.composed)", "type": "probabilistic", "param": 0.1}]},
               "service_strategies": [
-                {"service": "\(Self.composed)", "type": "probabilistic", "param": 0.2},
-                {"service": "\(Self.decomposed)", "type": "ratelimiting", "param": 3},
+                {"service": "\(Spellings.composed)", "type": "probabilistic", "param": 0.2},
+                {"service": "\(Spellings.decomposed)", "type": "ratelimiting", "param": 3},
                 {"service": "api", "type": "probabilistic", "param": 0.8,
-                 "operation_strategies": [{"operation": "\(Self.decomposed)", "type": "probabilistic", "param": 0.3}]}
+                 "operation_strategies": [{"operation": "\(Spellings.decomposed)", "type": "probabilistic", "param": 0.3}]}
               ]
             }
             """
@@ -90,13 +82,13 @@ struct NameSpellingRouteTests {
         #expect(parsed.warnings.isEmpty)
         let strategies = parsed.strategies
         #expect(strategies.serviceStrategies.count == 3)
-        let composed = strategies.strategy(for: Self.composed)
+        let composed = strategies.strategy(for: Spellings.composed)
         #expect(composed.strategyType == .probabilistic && composed.probabilisticSamplingRate == 0.2)
-        #expect(strategies.strategy(for: Self.decomposed) == .rateLimiting(3))
-        #expect(strategies.strategy(for: Self.between) == strategies.defaultStrategy)
+        #expect(strategies.strategy(for: Spellings.decomposed) == .rateLimiting(3))
+        #expect(strategies.strategy(for: Spellings.between) == strategies.defaultStrategy)
 
         let api = try #require(strategies.strategy(for: "api").operationSampling)
-        #expect(Self.bytes(api.perOperationStrategies.map(\.operation)) == Self.bytes([Self.decomposed, Self.composed]))
+        #expect(Spellings.bytes(api.perOperationStrategies.map(\.operation)) == Spellings.bytes([Spellings.decomposed, Spellings.composed]))
         #expect(api.perOperationStrategies.map(\.samplingRate) == [0.3, 0.1])
     }
 
@@ -107,12 +99,12 @@ struct NameSpellingRouteTests {
     @Test func tenantAllowlistWithBothSpellingsAdmitsBoth() throws {
         var configuration = TenancyConfiguration()
         configuration.enabled = true
-        configuration.tenants = Set([Self.composed, Self.decomposed].map { ExactString($0) })
+        configuration.tenants = Set([Spellings.composed, Spellings.decomposed].map { ExactString($0) })
         let resolver = TenantResolver(configuration)
         #expect(configuration.tenants.count == 2)
-        #expect(Array(try resolver.tenant(values: [Self.composed]).utf8) == Array(Self.composed.utf8))
-        #expect(Array(try resolver.tenant(values: [Self.decomposed]).utf8) == Array(Self.decomposed.utf8))
-        #expect(throws: TenantError.self) { try resolver.tenant(values: [Self.between]) }
+        #expect(Array(try resolver.tenant(values: [Spellings.composed]).utf8) == Array(Spellings.composed.utf8))
+        #expect(Array(try resolver.tenant(values: [Spellings.decomposed]).utf8) == Array(Spellings.decomposed.utf8))
+        #expect(throws: TenantError.self) { try resolver.tenant(values: [Spellings.between]) }
     }
 
     // MARK: - api_v3 OTLP resources and scopes over gRPC
@@ -122,14 +114,14 @@ struct NameSpellingRouteTests {
     static func otlpSpellingSpans() -> [Span] {
         let base = QueryGRPCServiceTests.baseMicros
         return [
-            SpanBuilder.span(trace: 300, span: 1, service: composed, operation: "one", startMicros: base + 1),
-            SpanBuilder.span(trace: 300, span: 2, parent: 1, service: decomposed, operation: "two", startMicros: base + 2),
+            SpanBuilder.span(trace: 300, span: 1, service: Spellings.composed, operation: "one", startMicros: base + 1),
+            SpanBuilder.span(trace: 300, span: 2, parent: 1, service: Spellings.decomposed, operation: "two", startMicros: base + 2),
             SpanBuilder.span(
                 trace: 300, span: 3, parent: 1, service: "scoped", operation: "three", startMicros: base + 3,
-                tags: [.string("otel.scope.name", composed)]),
+                tags: [.string("otel.scope.name", Spellings.composed)]),
             SpanBuilder.span(
                 trace: 300, span: 4, parent: 1, service: "scoped", operation: "four", startMicros: base + 4,
-                tags: [.string("otel.scope.name", decomposed)]),
+                tags: [.string("otel.scope.name", Spellings.decomposed)]),
         ]
     }
 
@@ -153,10 +145,10 @@ struct NameSpellingRouteTests {
     /// scope per scope-name spelling (one span each).
     static var expectedOTLPGroups: [String] {
         [
-            "service=\(hex(composed)) scope= spans=1",
-            "service=\(hex(decomposed)) scope= spans=2",
-            "service=\(hex("scoped")) scope=\(hex(composed)) spans=3",
-            "service=\(hex("scoped")) scope=\(hex(decomposed)) spans=4",
+            "service=\(hex(Spellings.composed)) scope= spans=1",
+            "service=\(hex(Spellings.decomposed)) scope= spans=2",
+            "service=\(hex("scoped")) scope=\(hex(Spellings.composed)) spans=3",
+            "service=\(hex("scoped")) scope=\(hex(Spellings.decomposed)) spans=4",
         ]
     }
 

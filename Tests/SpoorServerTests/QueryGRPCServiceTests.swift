@@ -325,9 +325,9 @@ struct QueryGRPCServiceTests {
     /// client, "cafe\u{301}" as server and "caff" as internal.
     static func kindSpans() -> [Span] {
         let entries: [(String, String?)] = [
-            ("both", nil), ("both", "internal"), ("plain", nil), (NameSpellingRouteTests.composed, "server"),
-            (NameSpellingRouteTests.composed, "client"), (NameSpellingRouteTests.decomposed, "server"),
-            (NameSpellingRouteTests.between, "internal"),
+            ("both", nil), ("both", "internal"), ("plain", nil), (Spellings.composed, "server"),
+            (Spellings.composed, "client"), (Spellings.decomposed, "server"),
+            (Spellings.between, "internal"),
         ]
         return entries.enumerated().map { index, entry in
             SpanBuilder.span(
@@ -348,26 +348,26 @@ struct QueryGRPCServiceTests {
                 request.service = "kinds"
                 request.spanKind = kind
                 let operations = try await v3.getOperations(request).operations
-                return (NameSpellingRouteTests.bytes(operations.map(\.name)), operations.map(\.spanKind))
+                return (Spellings.bytes(operations.map(\.name)), operations.map(\.spanKind))
             }
-            let composed = NameSpellingRouteTests.composed
-            let decomposed = NameSpellingRouteTests.decomposed
-            let between = NameSpellingRouteTests.between
+            let composed = Spellings.composed
+            let decomposed = Spellings.decomposed
+            let between = Spellings.between
 
             let all = try await rows("")
-            #expect(all.names == NameSpellingRouteTests.bytes(["both", decomposed, between, composed, composed, "plain"]))
+            #expect(all.names == Spellings.bytes(["both", decomposed, between, composed, composed, "plain"]))
             #expect(all.kinds == ["internal", "server", "internal", "client", "server", "internal"])
 
             let internalRows = try await rows("internal")
-            #expect(internalRows.names == NameSpellingRouteTests.bytes(["both", between, "plain"]))
+            #expect(internalRows.names == Spellings.bytes(["both", between, "plain"]))
             #expect(internalRows.kinds == ["internal", "internal", "internal"])
 
             let server = try await rows("SERVER")
-            #expect(server.names == NameSpellingRouteTests.bytes([decomposed, composed]))
+            #expect(server.names == Spellings.bytes([decomposed, composed]))
             #expect(server.kinds == ["server", "server"])
 
             let client = try await rows("client")
-            #expect(client.names == NameSpellingRouteTests.bytes([composed]))
+            #expect(client.names == Spellings.bytes([composed]))
             #expect(client.kinds == ["client"])
         }
     }

@@ -8,8 +8,6 @@ import Testing
 /// equality treats canonically equivalent spellings ("caf\u{E9}" and "cafe\u{301}") as equal; where the store keyed
 /// its in-memory catalog, pending summaries or dependency counts by `String`, one tenant saw or absorbed the other's.
 struct TenantSpellingTests {
-    static let composed = "caf\u{E9}"  // é as one code point
-    static let decomposed = "cafe\u{301}"  // e + combining acute accent
     static let t0 = RollupStoreTests.t0
     static let now = RollupStoreTests.t0Nanos + RollupStoreTests.hour
 
@@ -35,22 +33,22 @@ struct TenantSpellingTests {
         do {
             let store = try TestStores.open(dir)
             // The same trace id in both tenants, so their pending summaries would share a key if tenants collapsed.
-            try write(store, tenant: Self.composed, service: "db-a", operation: "query-a", trace: 7)
-            try write(store, tenant: Self.decomposed, service: "db-b", operation: "query-b", trace: 7, offset: 5_000_000)
+            try write(store, tenant: Spellings.composed, service: "db-a", operation: "query-a", trace: 7)
+            try write(store, tenant: Spellings.decomposed, service: "db-b", operation: "query-b", trace: 7, offset: 5_000_000)
             for reopened in [false, true] {
                 let current = reopened ? try TestStores.open(dir) : store
                 defer { if reopened { current.database.close() } }
-                #expect(exact(current.services(tenant: Self.composed)) == exact(["db-a", "front"]))
-                #expect(exact(current.services(tenant: Self.decomposed)) == exact(["db-b", "front"]))
-                #expect(current.operations(tenant: Self.composed, service: "db-a").map(\.name) == ["query-a"])
-                #expect(current.operations(tenant: Self.decomposed, service: "db-a").isEmpty)
-                #expect(try links(current, Self.composed) == [DependencyLink(parent: "front", child: "db-a", callCount: 1)])
-                #expect(try links(current, Self.decomposed) == [DependencyLink(parent: "front", child: "db-b", callCount: 1)])
+                #expect(exact(current.services(tenant: Spellings.composed)) == exact(["db-a", "front"]))
+                #expect(exact(current.services(tenant: Spellings.decomposed)) == exact(["db-b", "front"]))
+                #expect(current.operations(tenant: Spellings.composed, service: "db-a").map(\.name) == ["query-a"])
+                #expect(current.operations(tenant: Spellings.decomposed, service: "db-a").isEmpty)
+                #expect(try links(current, Spellings.composed) == [DependencyLink(parent: "front", child: "db-a", callCount: 1)])
+                #expect(try links(current, Spellings.decomposed) == [DependencyLink(parent: "front", child: "db-b", callCount: 1)])
                 if !reopened {
                     // Each tenant's pending summary holds only its own spans: 100 µs from its own start.
                     let buckets = current.allBuckets.map(\.ref)
-                    let first = try #require(current.pending.withLock { $0.summary(tenant: Self.composed, traceID: TraceID(high: 0, low: 7), buckets: buckets) })
-                    let second = try #require(current.pending.withLock { $0.summary(tenant: Self.decomposed, traceID: TraceID(high: 0, low: 7), buckets: buckets) })
+                    let first = try #require(current.pending.withLock { $0.summary(tenant: Spellings.composed, traceID: TraceID(high: 0, low: 7), buckets: buckets) })
+                    let second = try #require(current.pending.withLock { $0.summary(tenant: Spellings.decomposed, traceID: TraceID(high: 0, low: 7), buckets: buckets) })
                     #expect(first.minStartUnixNanos == Self.t0 * 1000 && first.maxEndUnixNanos == (Self.t0 + 100) * 1000 && first.spanCount == 2)
                     #expect(second.minStartUnixNanos == (Self.t0 + 5_000_000) * 1000 && second.maxEndUnixNanos == (Self.t0 + 5_000_100) * 1000 && second.spanCount == 2)
                     try store.flushIndex(now: Self.now)
@@ -67,20 +65,20 @@ struct TenantSpellingTests {
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
         let spans = [
-            SpanBuilder.span(trace: 1, span: 1, service: Self.composed, operation: "op", startMicros: Self.t0),
-            SpanBuilder.span(trace: 1, span: 2, service: Self.decomposed, operation: "op", startMicros: Self.t0 + 1),
-            SpanBuilder.span(trace: 1, span: 3, service: Self.decomposed, operation: "op", startMicros: Self.t0 + 2),
+            SpanBuilder.span(trace: 1, span: 1, service: Spellings.composed, operation: "op", startMicros: Self.t0),
+            SpanBuilder.span(trace: 1, span: 2, service: Spellings.decomposed, operation: "op", startMicros: Self.t0 + 1),
+            SpanBuilder.span(trace: 1, span: 3, service: Spellings.decomposed, operation: "op", startMicros: Self.t0 + 2),
         ]
         _ = try store.write([store.prepare(tenant: "", spans: spans)], now: Self.now)
-        #expect(Set(exact(store.services(tenant: ""))) == Set(exact([Self.composed, Self.decomposed])))
+        #expect(Set(exact(store.services(tenant: ""))) == Set(exact([Spellings.composed, Spellings.decomposed])))
         func calls(_ service: String) throws -> UInt64 {
             try store.rollups(
                 tenant: "", service: service, kinds: [], startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour,
                 endNanos: Self.now, resolution: .minute
             ).reduce(0) { $0 + $1.rollup.count }
         }
-        #expect(try calls(Self.composed) == 1)
-        #expect(try calls(Self.decomposed) == 2)
+        #expect(try calls(Spellings.composed) == 1)
+        #expect(try calls(Spellings.decomposed) == 2)
     }
 
     /// Keys that hash several strings keep the strings' boundaries.
@@ -98,12 +96,12 @@ struct TenantSpellingTests {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let store = try TestStores.open(dir)
-        try write(store, tenant: "", service: Self.composed, operation: Self.composed, trace: 1)
-        try write(store, tenant: "", service: Self.decomposed, operation: Self.decomposed, trace: 2)
+        try write(store, tenant: "", service: Spellings.composed, operation: Spellings.composed, trace: 1)
+        try write(store, tenant: "", service: Spellings.decomposed, operation: Spellings.decomposed, trace: 2)
         #expect(exact(store.services(tenant: "")).sorted { $0.lexicographicallyPrecedes($1) }
-            == exact(["front", Self.composed, Self.decomposed]).sorted { $0.lexicographicallyPrecedes($1) })
-        #expect(exact(store.operations(tenant: "", service: Self.composed).map(\.name)) == exact([Self.composed]))
-        #expect(exact(store.operations(tenant: "", service: Self.decomposed).map(\.name)) == exact([Self.decomposed]))
+            == exact(["front", Spellings.composed, Spellings.decomposed]).sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(exact(store.operations(tenant: "", service: Spellings.composed).map(\.name)) == exact([Spellings.composed]))
+        #expect(exact(store.operations(tenant: "", service: Spellings.decomposed).map(\.name)) == exact([Spellings.decomposed]))
         #expect(try links(store, "").count == 2)
     }
 
@@ -115,7 +113,7 @@ struct TenantSpellingTests {
 
     /// front → each of the three names (operation "op"), and front → api with each name as an operation.
     private func writeThreeNames(_ store: SpanStore) throws {
-        for (trace, name) in [Self.composed, Self.between, Self.decomposed].enumerated() {
+        for (trace, name) in [Spellings.composed, Spellings.between, Spellings.decomposed].enumerated() {
             try write(store, tenant: "", service: name, operation: "op", trace: UInt64(trace + 1))
             try write(store, tenant: "", service: "api", operation: name, trace: UInt64(trace + 11))
         }
@@ -130,8 +128,8 @@ struct TenantSpellingTests {
         let store = try TestStores.open(dir)
         defer { store.close() }
         try writeThreeNames(store)
-        #expect(exact(store.services(tenant: "")) == exact(["api", Self.decomposed, Self.between, Self.composed, "front"]))
-        #expect(exact(store.operations(tenant: "", service: "api").map(\.name)) == exact([Self.decomposed, Self.between, Self.composed]))
+        #expect(exact(store.services(tenant: "")) == exact(["api", Spellings.decomposed, Spellings.between, Spellings.composed, "front"]))
+        #expect(exact(store.operations(tenant: "", service: "api").map(\.name)) == exact([Spellings.decomposed, Spellings.between, Spellings.composed]))
     }
 
     /// Dependency links are sorted by the parent's then the child's bytes, and a service's rollups by slot, then the
@@ -144,13 +142,13 @@ struct TenantSpellingTests {
         try writeThreeNames(store)
         let children = try links(store, "").map { [Array($0.parent.utf8), Array($0.child.utf8), Array("\($0.callCount)".utf8)] }
         #expect(children == [
-            exact(["front", "api", "3"]), exact(["front", Self.decomposed, "1"]), exact(["front", Self.between, "1"]),
-            exact(["front", Self.composed, "1"]),
+            exact(["front", "api", "3"]), exact(["front", Spellings.decomposed, "1"]), exact(["front", Spellings.between, "1"]),
+            exact(["front", Spellings.composed, "1"]),
         ])
         let slots = try store.rollups(
             tenant: "", service: "api", kinds: [], startNanos: RollupStoreTests.t0Nanos - RollupStoreTests.hour,
             endNanos: Self.now, resolution: .minute)
-        #expect(exact(slots.map(\.operation)) == exact([Self.decomposed, Self.between, Self.composed]))
+        #expect(exact(slots.map(\.operation)) == exact([Spellings.decomposed, Spellings.between, Spellings.composed]))
         #expect(slots.map(\.rollup.count) == [1, 1, 1])
         #expect(Set(slots.map(\.slotStartSeconds)).count == 1)
     }
