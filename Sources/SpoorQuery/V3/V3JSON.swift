@@ -137,10 +137,11 @@ package struct V3TraceSummary: Sendable, Equatable {
                 root = span
             }
             let name = span.process.serviceName
-            var service = perService[ExactString(name)] ?? Service(name: name, spanCount: 0, errorSpanCount: 0)
+            let key = ExactString(name)
+            var service = perService[key] ?? Service(name: name, spanCount: 0, errorSpanCount: 0)
             service.spanCount += 1
             if isError { service.errorSpanCount += 1 }
-            perService[ExactString(name)] = service
+            perService[key] = service
         }
         rootServiceName = root?.process.serviceName ?? ""
         rootOperationName = root?.operationName ?? ""
