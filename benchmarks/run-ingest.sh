@@ -7,6 +7,7 @@
 # every request afresh. Bytes at rest are always measured on a separate run of generated (not repeated) requests,
 # since repeated span contents would compress unrealistically well.
 # GROUP (default 6): wire messages per store write in the in-process stage timing (`spoor bench-ingest --group`).
+# THROUGHPUT_ONLY=1: only the throughput run (rate, server CPU, peak RSS); no bytes at rest, stages, floor or db_bench.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_TO_RUN=${1:-30}
@@ -59,6 +60,8 @@ STORED=$(curl -s localhost:24269/metrics | awk '/^spoor_storage_spans_stored_tot
 cpu_line "server CPU" "$TICKS" "$STORED" || true
 curl -s localhost:24269/metrics | grep -E '^spoor_(storage_spans_stored_total|collector_spans_received_total|collector_spans_dropped_total|collector_requests_rejected_total)' | grep -v ' 0$' || true
 kill -TERM $SERVER; wait $SERVER || true
+SERVER=""
+[ "${THROUGHPUT_ONLY:-0}" = 1 ] && exit 0
 
 echo "== bytes at rest: a fresh store, 15 s of generated requests at 30k spans/s, then spoor inspect (flush + full compaction)"
 start_server "$WORK/data-bytes"
