@@ -30,19 +30,10 @@ struct BenchIngestCommand: ParsableCommand {
     @Option(help: "Requests to ingest.")
     var requests = 2_000
 
-    @Option(help: "Spans per request.")
-    var batch = 500
+    @OptionGroup var workload: WorkloadOptions
 
     @Option(help: "Distinct requests generated, re-sent with new trace ids.")
     var templates = 64
-
-    @Option(help: "Number of distinct services.")
-    var services = 6
-
-    @Option(
-        name: .customLong("resource-attributes"),
-        help: "Resource (process) attributes besides service.name: 1 is host.name alone; up to 8 add what SDKs send.")
-    var resourceAttributes = 1
 
     @Option(
         help: """
@@ -58,8 +49,8 @@ struct BenchIngestCommand: ParsableCommand {
     var floor = false
 
     func validate() throws {
-        guard requests > 0, batch > 0, templates > 0, services > 0, group > 0, warmup >= 0 else {
-            throw ValidationError("--requests, --batch, --templates, --services and --group must be positive")
+        guard requests > 0, templates > 0, group > 0, warmup >= 0 else {
+            throw ValidationError("--requests, --templates and --group must be positive, --warmup not negative")
         }
         guard ["otlp-grpc", "thrift-http"].contains(`protocol`) else {
             throw ValidationError("--protocol must be otlp-grpc or thrift-http")
@@ -69,7 +60,8 @@ struct BenchIngestCommand: ParsableCommand {
     func run() throws {
         let kind: LoadgenProtocol = `protocol` == "otlp-grpc" ? .otlpGRPC : .thriftHTTP
         let source = try LoadgenTemplates(
-            count: templates, batch: batch, services: services, seed: 42, protocol: kind, resourceAttributes: resourceAttributes)
+            count: templates, batch: workload.batch, services: workload.services, seed: 42, protocol: kind,
+            resourceAttributes: workload.resourceAttributes)
         let temporary = dataDir == nil
         let path = dataDir ?? NSTemporaryDirectory() + "spoor-bench-ingest-\(getpid())"
         defer { if temporary { try? FileManager.default.removeItem(atPath: path) } }
@@ -108,7 +100,7 @@ struct BenchIngestCommand: ParsableCommand {
         let staged = run.laps.durations.reduce(.zero, +) + closing
         let perSpan = { (duration: Duration) in Self.perSpan(duration, spans: run.spans) }
         print(
-            "bench-ingest: \(`protocol`), \(run.spans) spans in \(requests) requests of \(batch), \(templates) templates, \(group) message(s) per write")
+            "bench-ingest: \(`protocol`), \(run.spans) spans in \(requests) requests of \(workload.batch), \(templates) templates, \(group) message(s) per write")
         print("stage                 µs/span (thread CPU)")
         for (name, duration) in zip(["decode", "prepare", "write", "index flush"], run.laps.durations) {
             print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0))\(perSpan(duration))")
@@ -130,7 +122,7 @@ struct BenchIngestCommand: ParsableCommand {
         store.close()
         let process = Self.processCPU() - run.processStart
         let (decode, write) = (run.laps.durations[0], run.laps.durations[1])
-        print("bench-ingest --floor: \(`protocol`), \(run.spans) spans in \(requests) requests of \(batch), \(run.counted) chunk records, nothing indexed")
+        print("bench-ingest --floor: \(`protocol`), \(run.spans) spans in \(requests) requests of \(workload.batch), \(run.counted) chunk records, nothing indexed")
         print("stage                 µs/span (thread CPU)")
         print("decode                \(Self.perSpan(decode, spans: run.spans))")
         print("store chunks (WAL)    \(Self.perSpan(write, spans: run.spans))")

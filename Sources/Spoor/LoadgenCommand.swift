@@ -49,19 +49,7 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "Concurrent in-flight requests (one connection or socket each for HTTP and UDP).")
     var concurrency = 8
 
-    @Option(
-        help:
-            "Spans per request (split per service for Thrift, and into datagrams under 65,000 bytes for UDP)."
-    )
-    var batch = 500
-
-    @Option(help: "Number of distinct services.")
-    var services = 6
-
-    @Option(
-        name: .customLong("resource-attributes"),
-        help: "Resource (process) attributes besides service.name, with --templates: 1 is host.name alone; up to 8.")
-    var resourceAttributes = 1
+    @OptionGroup var workload: WorkloadOptions
 
     @Option(
         help: """
@@ -74,9 +62,9 @@ struct LoadgenCommand: AsyncParsableCommand {
     var seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1e6)
 
     func validate() throws {
-        guard seconds > 0, concurrency > 0, batch > 0, services > 0, rate >= 0, (0...100_000).contains(templates) else {
+        guard seconds > 0, concurrency > 0, rate >= 0, (0...100_000).contains(templates) else {
             throw ValidationError(
-                "--seconds, --concurrency, --batch and --services must be positive, --rate not negative, "
+                "--seconds and --concurrency must be positive, --rate not negative, "
                     + "--templates at most 100000")
         }
     }
@@ -89,20 +77,21 @@ struct LoadgenCommand: AsyncParsableCommand {
         if templates > 0 {
             source = .templates(
                 try LoadgenTemplates(
-                    count: templates, batch: batch, services: services, seed: seed, protocol: ingestProtocol,
-                    resourceAttributes: resourceAttributes))
+                    count: templates, batch: workload.batch, services: workload.services, seed: seed, protocol: ingestProtocol,
+                    resourceAttributes: workload.resourceAttributes))
         } else {
             source = .generate(ingestProtocol)
         }
         let started = ContinuousClock.now
         let plan = LoadgenPlan(
-            seed: seed, services: services, batch: batch, deadline: started + .seconds(seconds),
+            seed: seed, services: workload.services, resourceAttributes: workload.resourceAttributes, batch: workload.batch,
+            deadline: started + .seconds(seconds),
             pacer: LoadgenPacer(spansPerSecond: rate), counters: LoadCounters(), source: source)
         let pace = rate > 0 ? "\(rate) spans/s" : "as fast as accepted"
         let reuse = templates > 0 ? ", \(templates) templates re-stamped" : ""
         print(
             "loadgen: \(ingestProtocol.rawValue) to \(host):\(address.port), \(pace), \(seconds) s, "
-                + "concurrency \(concurrency), \(batch) spans/request\(reuse)")
+                + "concurrency \(concurrency), \(workload.batch) spans/request\(reuse)")
 
         switch ingestProtocol {
         case .otlpGRPC: try await runGRPC(plan, host: host, port: address.port)

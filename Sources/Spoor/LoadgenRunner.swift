@@ -69,6 +69,8 @@ enum LoadgenSource: Sendable {
 struct LoadgenPlan: Sendable {
     var seed: UInt64
     var services: Int
+    /// Resource attributes besides `service.name` (see `TraceGenerator`).
+    var resourceAttributes = 1
     var batch: Int
     var deadline: ContinuousClock.Instant
     var pacer: LoadgenPacer
@@ -78,7 +80,8 @@ struct LoadgenPlan: Sendable {
     /// Makes `batch`-span requests until the deadline, paced, recording what `send` reports.
     /// After a rejection or error the worker backs off 50 ms.
     func runWorker(_ worker: Int, send: ([LoadgenMessage]) async -> LoadgenTally) async throws {
-        var generator = TraceGenerator(seed: seed &+ UInt64(worker) &* 0x9E37_79B9, services: services)
+        var generator = TraceGenerator(
+            seed: seed &+ UInt64(worker) &* 0x9E37_79B9, services: services, resourceAttributes: resourceAttributes)
         var sequenceID: Int32 = 1
         while try await pacer.wait(spans: batch, deadline: deadline) {
             let request: LoadgenRequest

@@ -27,13 +27,13 @@ def _stored(server):
     return sum(float(m) for m in re.findall(r"^spoor_storage_spans_stored_total(?:\{[^}]*\})? (\S+)$", text, re.M))
 
 
-def _run_loadgen(protocol, port, seconds, services, templates, counted="accepted|sent"):
+def _run_loadgen(protocol, port, seconds, services, templates, counted="accepted|sent", extra=()):
     """Runs `spoor loadgen` at 600 spans/s in BATCH-span requests, checks that it exited cleanly with nothing rejected
     and no errors, and returns the spans it counted (`counted`: the verbs its summary may use) with its output."""
     p = subprocess.run(
         [str(e2e.SPOOR_BIN), "loadgen", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--seconds", str(seconds),
          "--rate", "600", "--batch", str(BATCH), "--concurrency", "2", "--services", str(services),
-         "--templates", str(templates)],
+         "--templates", str(templates), *extra],
         capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     m = re.search(rf"loadgen: (\d+) spans (?:{counted}) in .* rejected spans (\d+), errors (\d+)", p.stdout)
@@ -41,6 +41,30 @@ def _run_loadgen(protocol, port, seconds, services, templates, counted="accepted
     sent, rejected, errors = map(int, m.groups())
     assert rejected == 0 and errors == 0, p.stdout
     return sent, p.stdout
+
+
+SDK_RESOURCE_KEYS = {"host.name", "telemetry.sdk.language", "telemetry.sdk.name", "telemetry.sdk.version",
+                     "service.instance.id", "process.pid", "os.type", "host.arch"}
+
+
+@pytest.mark.parametrize("count", [0, 8])
+@pytest.mark.parametrize("templates", [0, 1], ids=["generated", "templates"])
+@pytest.mark.parametrize("protocol", ["otlp-grpc", "thrift-http"])
+def test_loadgen_resource_attributes_reach_the_stored_process(server, protocol, templates, count):
+    """`--resource-attributes 8` gives every process the eight SDK-like tags besides the service name, whether the
+    requests are generated or re-stamped templates; 0 gives none of them."""
+    port = server.ports[PROTOCOL_PORT[protocol]]
+    sent, output = _run_loadgen(
+        protocol, port, seconds=1, services=1, templates=templates, extra=("--resource-attributes", str(count)))
+    deadline = time.monotonic() + 20
+    while _stored(server) < sent and time.monotonic() < deadline:
+        time.sleep(0.2)
+    traces = server.search(service="loadgen-service-0", limit=50, lookback="1h")
+    assert traces, output
+    for t in traces:
+        for p in t["processes"].values():
+            keys = {tag["key"] for tag in p["tags"]}
+            assert (keys & SDK_RESOURCE_KEYS) == (SDK_RESOURCE_KEYS if count == 8 else set()), p
 
 
 @pytest.mark.parametrize("templates", [0, 1], ids=["generated", "templates"])
