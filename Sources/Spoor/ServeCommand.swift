@@ -26,6 +26,14 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(
+        name: .customLong("config-file"),
+        help: """
+            YAML file of flag values: keys are the flag names, dotted or nested (collector.otlp.grpc.host-port: \
+            ":4317"); flags on the command line override it.
+            """)
+    var configFile: String?  // read before parsing (ConfigFile.expand)
+
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded RocksDB store.")
     var dataDir = "./data"
 

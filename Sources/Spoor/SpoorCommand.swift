@@ -20,7 +20,13 @@ struct SpoorCommand: AsyncParsableCommand {
     static let booleanFlags = ["--multi-tenancy.enabled", "--storage.sync-writes"]
 
     static func main() async {
-        await main(normalizeBooleanFlags(Array(CommandLine.arguments.dropFirst())))
+        let arguments: [String]
+        do throws(ConfigFile.Failure) {
+            arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), booleanFlags: booleanFlags)
+        } catch {
+            exit(withError: error)
+        }
+        await main(normalizeBooleanFlags(arguments))
     }
 
     /// Rewrites `--flag=true` to `--flag` and drops `--flag=false`, so Go-style booleans parse as flags.
