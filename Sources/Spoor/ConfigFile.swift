@@ -109,12 +109,15 @@ enum ConfigFile {
             flags.append(option + "=" + value)
             return
         }
-        switch value.lowercased() {
-        case "true", "yes", "on", "1", "t": flags.append(option)
-        case "false", "no", "off", "0", "f", "": break
-        default: throw Failure(description: "config file \(file): \(name): expected true or false, got '\(value)'")
+        let lowercased = value.lowercased()
+        guard let on = SpoorCommand.goBoolean(lowercased) ?? yamlBooleans[lowercased] else {
+            throw Failure(description: "config file \(file): \(name): expected true or false, got '\(value)'")
         }
+        if on { flags.append(option) }
     }
+
+    /// YAML's boolean words beyond Go's (`SpoorCommand.goBoolean`); an empty value leaves the flag off.
+    private static let yamlBooleans = ["yes": true, "on": true, "no": false, "off": false, "": false]
 
     /// The file's text, refused when larger than `maxBytes` or not UTF-8.
     private static func read(_ path: String) throws(Failure) -> String {

@@ -33,11 +33,22 @@ struct SpoorCommand: AsyncParsableCommand {
     static func normalizeBooleanFlags(_ arguments: [String]) -> [String] {
         arguments.compactMap { argument in
             for flag in booleanFlags where argument.hasPrefix(flag + "=") {
-                let value = argument.dropFirst(flag.count + 1).lowercased()
-                if ["true", "1", "t"].contains(value) { return flag }
-                if ["false", "0", "f"].contains(value) { return nil }
+                switch goBoolean(argument.dropFirst(flag.count + 1).lowercased()) {
+                case true?: return flag
+                case false?: return nil
+                case nil: break
+                }
             }
             return argument
+        }
+    }
+
+    /// A lowercased Go-style boolean value: true for `true`, `1`, `t`; false for `false`, `0`, `f`; nil otherwise.
+    static func goBoolean(_ lowercased: String) -> Bool? {
+        switch lowercased {
+        case "true", "1", "t": return true
+        case "false", "0", "f": return false
+        default: return nil
         }
     }
 }
